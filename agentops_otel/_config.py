@@ -1,0 +1,104 @@
+"""Settings from `init()` arguments and environment variables (ours use the AGENTOPS_OTEL_ prefix).
+
+A bad environment value falls back to its default with one log line, as the OpenTelemetry SDK does;
+a bad `init()` argument raises ConfigurationError.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from enum import Enum
+from pathlib import Path
+
+_log = logging.getLogger("agentops_otel")
+
+# Our own variables. Everything OpenTelemetry defines (OTEL_*) is read by the SDK or by us under its
+# upstream name.
+ENV_STORE = "AGENTOPS_OTEL_STORE"  # "true"/"false": the embedded local store on or off
+ENV_STORE_PATH = "AGENTOPS_OTEL_STORE_PATH"
+ENV_MAX_CONTENT_LENGTH = "AGENTOPS_OTEL_MAX_CONTENT_LENGTH"
+ENV_URL_TEMPLATE = "AGENTOPS_OTEL_URL_TEMPLATE"  # e.g. http://localhost:16686/trace/{trace_id}
+ENV_PRICES_FILE = "AGENTOPS_OTEL_PRICES_FILE"
+ENV_INSTRUMENT = "AGENTOPS_OTEL_INSTRUMENT_LLM"  # "true"/"false": auto-instrument openai/anthropic
+ENV_SOURCE = "AGENTOPS_OTEL_SOURCE"  # default trace source of the CLI
+ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+
+DEFAULT_STORE_PATH = Path(".agentops") / "traces.db"
+DEFAULT_MAX_CONTENT_LENGTH = 16_384
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+class ContentCapture(Enum):
+    """Where prompt/completion/tool content goes (upstream values of the capture variable)."""
+
+    NO_CONTENT = "NO_CONTENT"
+    SPAN_ONLY = "SPAN_ONLY"
+    EVENT_ONLY = "EVENT_ONLY"
+    SPAN_AND_EVENT = "SPAN_AND_EVENT"
+
+    @property
+    def on_span(self) -> bool:
+        return self in (ContentCapture.SPAN_ONLY, ContentCapture.SPAN_AND_EVENT)
+
+    @property
+    def on_event(self) -> bool:
+        return self in (ContentCapture.EVENT_ONLY, ContentCapture.SPAN_AND_EVENT)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    _log.warning("%s=%r is not true or false; using %s", name, raw, default)
+    return default
+
+
+def env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        _log.warning("%s=%r is not a whole number >= %d; using %d", name, raw, minimum, default)
+        return default
+    return value
+
+
+def parse_content_capture(value: bool | str | ContentCapture | None) -> ContentCapture:
+    """Read the capture setting from an argument, else the environment; content is on by default."""
+    if isinstance(value, ContentCapture):
+        return value
+    if isinstance(value, bool):
+        return ContentCapture.SPAN_ONLY if value else ContentCapture.NO_CONTENT
+    from_env = value is None
+    raw = (os.environ.get(ENV_CAPTURE_CONTENT, "") if from_env else str(value)).strip()
+    if not raw:
+        return ContentCapture.SPAN_ONLY
+    if raw.lower() in _TRUE:
+        return ContentCapture.SPAN_ONLY
+    if raw.lower() in _FALSE:
+        return ContentCapture.NO_CONTENT
+    try:
+        return ContentCapture(raw.upper())
+    except ValueError:
+        choices = "true, false, " + ", ".join(m.value for m in ContentCapture)
+        if not from_env:
+            from .errors import ConfigurationError
+
+            raise ConfigurationError(f"capture_content={value!r} is not one of: {choices}") from None
+        _log.warning("%s=%r is not one of: %s; capturing content on spans", ENV_CAPTURE_CONTENT, raw, choices)
+        return ContentCapture.SPAN_ONLY
+
+
+def store_path(path: str | os.PathLike[str] | None = None) -> Path:
+    return Path(path or os.environ.get(ENV_STORE_PATH) or DEFAULT_STORE_PATH)

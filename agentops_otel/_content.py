@@ -1,0 +1,79 @@
+"""Content capture: values to JSON strings, truncated, and always scrubbed of credentials.
+
+Content is untrusted and may be huge or unserialisable. `to_json` never raises, calls a user
+`__repr__` at most once per value, and never lets an API key or auth header through.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "[REDACTED]"
+
+# Keys whose values are credentials whatever they hold.
+_SECRET_KEY = re.compile(
+    r"^(api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|"
+    r"client[_-]secret|access[_-]token|refresh[_-]token|auth[_-]token|bearer|cookie|set[_-]cookie)$",
+    re.IGNORECASE,
+)
+# Credentials inside free text: provider keys and bearer/basic auth headers.
+_SECRET_TEXT = re.compile(
+    r"(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,})|((?:Bearer|Basic)\s+[A-Za-z0-9._~+/\-]{8,}=*)",
+)
+_REPR_LIMIT = 2_000
+
+
+def scrub_text(text: str) -> str:
+    return _SECRET_TEXT.sub(REDACTED, text)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception as exc:  # a user __repr__ may raise; content capture must not
+        text = f"<{type(value).__qualname__} (repr failed: {type(exc).__name__})>"
+    return text if len(text) <= _REPR_LIMIT else text[:_REPR_LIMIT] + "…"
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A JSON-able copy of `value` with credentials masked; anything else becomes a safe repr."""
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        return scrub_text(value)
+    if depth > 20:
+        return "…"
+    if isinstance(value, Mapping):
+        return {
+            str(k): REDACTED if _SECRET_KEY.match(str(k)) else _plain(v, depth + 1) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v, depth + 1) for v in value]
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    dump = getattr(value, "model_dump", None)  # pydantic models (the openai/anthropic types)
+    if callable(dump) and not isinstance(value, type):
+        try:
+            return _plain(dump(), depth + 1)
+        except Exception:
+            pass
+    return scrub_text(_safe_repr(value))
+
+
+def to_json(value: Any, limit: int) -> tuple[str, bool]:
+    """Serialise `value` for a span attribute. Returns (text, truncated)."""
+    text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
+    if len(text) <= limit:
+        return text, False
+    return text[:limit] + f"…[truncated {len(text) - limit} chars]", True
+
+
+def scrub_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Headers and similar: credentials masked by key and by content."""
+    return _plain(values)  # type: ignore[no-any-return]

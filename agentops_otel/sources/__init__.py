@@ -1,0 +1,88 @@
+"""Trace sources: where recorded sessions are read back from.
+
+Every source turns its input into SpanRecords through one small adapter and builds the shared
+Session model from them. Pick one with a spec string (the CLI's `--source`, or AGENTOPS_OTEL_SOURCE):
+
+    (nothing)                     the local store at AGENTOPS_OTEL_STORE_PATH or .agentops/traces.db
+    store:PATH  | PATH.db         a local store file
+    file:PATH   | PATH.json[l][.gz]  OTLP JSON (Collector file exporter lines, or one document)
+    jaeger:URL                    Jaeger query API, e.g. jaeger:http://localhost:16686
+    tempo:URL                     Tempo HTTP API, e.g. tempo:http://localhost:3200
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Protocol
+
+from .._config import ENV_SOURCE
+from ..errors import ConfigurationError
+from ..model import Session, SessionSummary
+
+
+class TraceSource(Protocol):
+    """What every source offers. Filters are optional and combine with AND."""
+
+    description: str  # shown in errors and listings, e.g. "jaeger:http://127.0.0.1:16686"
+
+    def sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+        limit: int | None = None,
+    ) -> list[SessionSummary]:
+        """Recent sessions, newest first."""
+        ...
+
+    def session(self, ident: str) -> Session:
+        """One session by session id, trace id, or a unique prefix of either.
+
+        Raises SessionNotFoundError (none, or an ambiguous prefix) or SourceError (unreachable, corrupt).
+        """
+        ...
+
+
+_SCHEMES = ("store", "file", "jaeger", "tempo")
+
+
+def open_source(spec: str | None = None) -> TraceSource:
+    """Open the source a spec names (see the module docstring for the forms)."""
+    spec = (spec if spec is not None else os.environ.get(ENV_SOURCE, "")).strip()
+    scheme, _, rest = spec.partition(":")
+    if scheme not in _SCHEMES or (scheme in ("store", "file") and not rest):
+        scheme, rest = _guess(spec), spec
+    if scheme == "store":
+        from ._store import StoreSource
+
+        return StoreSource(rest or None)
+    if scheme == "file":
+        from ._otlp_file import OtlpFileSource
+
+        return OtlpFileSource(rest)
+    if not rest.startswith(("http://", "https://")):
+        raise ConfigurationError(f"{scheme}: source needs a URL, e.g. {scheme}:http://127.0.0.1:16686")
+    if scheme == "jaeger":
+        from ._jaeger import JaegerSource
+
+        return JaegerSource(rest)
+    from ._tempo import TempoSource
+
+    return TempoSource(rest)
+
+
+def _guess(spec: str) -> str:
+    if not spec or spec.endswith((".db", ".sqlite", ".sqlite3")):
+        return "store"
+    if spec.endswith((".json", ".jsonl", ".json.gz", ".jsonl.gz", ".gz")) or os.path.isfile(spec):
+        return "file"
+    raise ConfigurationError(
+        f"cannot tell what kind of source {spec!r} is: use store:PATH, file:PATH, "
+        "jaeger:http://HOST:16686 or tempo:http://HOST:3200"
+    )
+
+
+__all__ = ["TraceSource", "open_source"]
