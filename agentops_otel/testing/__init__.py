@@ -1,0 +1,1 @@
+"""Testing helpers for agent runs (pytest plugin, assertions, a loopback LLM server)."""
