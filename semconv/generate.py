@@ -76,11 +76,23 @@ def render_python(version: str, defined: list[dict], refs: list[str], enums: dic
     for attr in defined:
         if _type_name(attr) != "enum":
             continue
-        out += ["", "", f"class {_enum_class(attr['id'])}(StrEnum):", f'    """Values of `{attr["id"]}`."""', ""]
+        out += [
+            "",
+            "",
+            f"class {_enum_class(attr['id'])}(StrEnum):",
+            f'    """Values of `{attr["id"]}`."""',
+            "",
+        ]
         for member in attr["type"]["members"]:
             out.append(f'    {member["id"].upper()} = "{member["value"]}"')
     for attr_id, values in enums.items():
-        out += ["", "", f"class {_enum_class(attr_id)}(StrEnum):", f'    """Upstream values of `{attr_id}`."""', ""]
+        out += [
+            "",
+            "",
+            f"class {_enum_class(attr_id)}(StrEnum):",
+            f'    """Upstream values of `{attr_id}`."""',
+            "",
+        ]
         for value in values:
             out.append(f'    {value.upper()} = "{value}"')
     return "\n".join(out) + "\n"
@@ -110,8 +122,10 @@ def render_markdown(version: str, defined: list[dict], refs: list[str], enums: d
             typ = "enum: " + ", ".join(f"`{m['value']}`" for m in attr["type"]["members"])
         out.append(f"| `{attr['id']}` | {typ} | {attr.get('stability', '')} | {brief} | {examples} |")
     out += ["", f"## Upstream attributes we rely on ({version})", ""]
-    out += [f"- `{ref}`" + (f": values we use {', '.join(f'`{v}`' for v in enums[ref])}" if ref in enums else "")
-            for ref in refs]
+    out += [
+        f"- `{ref}`" + (f": values we use {', '.join(f'`{v}`' for v in enums[ref])}" if ref in enums else "")
+        for ref in refs
+    ]
     return "\n".join(out) + "\n"
 
 

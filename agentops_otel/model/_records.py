@@ -74,9 +74,7 @@ def from_readable_span(span: Any) -> SpanRecord:
         status_code=status.status_code.name,
         status_message=status.description or None,
         attributes=dict(span.attributes or {}),
-        events=tuple(
-            EventRecord(e.name, e.timestamp, dict(e.attributes or {})) for e in span.events
-        ),
+        events=tuple(EventRecord(e.name, e.timestamp, dict(e.attributes or {})) for e in span.events),
         links=tuple(
             LinkRecord(
                 format(link.context.trace_id, "032x"),

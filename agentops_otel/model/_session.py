@@ -35,7 +35,7 @@ def _datetime(ns: int | None) -> datetime | None:
 
 def decode_content(value: Any) -> Any:
     """Content attributes hold JSON strings; give back the value, or the raw text if not JSON."""
-    if isinstance(value, str) and (value[:1] in ("{", "[", '"') or value in ("null", "true", "false")):
+    if isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:
@@ -203,8 +203,12 @@ class Step:
             "duration": self.duration,
             "params": self.params,
             "returns": self.returns,
-            "error": None if self.error is None else {
-                "type": self.error.type, "message": self.error.message, "stacktrace": self.error.stacktrace
+            "error": None
+            if self.error is None
+            else {
+                "type": self.error.type,
+                "message": self.error.message,
+                "stacktrace": self.error.stacktrace,
             },
             "model": self.model,
             "provider": self.provider,
@@ -214,8 +218,7 @@ class Step:
             "status": self.record.status_code,
             "attributes": dict(self.record.attributes),
             "events": [
-                {"name": e.name, "time_ns": e.time_ns, "attributes": dict(e.attributes)}
-                for e in self.record.events
+                {"name": e.name, "time_ns": e.time_ns, "attributes": dict(e.attributes)} for e in self.record.events
             ],
         }
 
@@ -327,7 +330,7 @@ class Session:
 
     @property
     def end_state(self) -> str | None:
-        """"Success", "Fail" or "Indeterminate"; None while the session is still open."""
+        """ "Success", "Fail" or "Indeterminate"; None while the session is still open."""
         state = self.root.attributes.get(sc.AGENTOPS_SESSION_END_STATE)
         if state:
             return str(state)

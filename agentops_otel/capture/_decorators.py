@@ -1,0 +1,264 @@
+"""Decorators that record a function call as a step span: record_action, record_tool (tool), agent.
+
+They work on functions, methods, async functions, generators and async generators; wrapt keeps
+signatures, docstrings and `inspect` behaviour. Arguments and return value are captured as JSON
+(content capture on), an exception marks the step's own span failed and is re-raised unchanged.
+With nothing recording (no init(), no SDK provider) the call goes straight through.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import wrapt
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+
+from .. import semconv as sc
+from ._spans import content_attributes, record_error, set_content, tracer
+
+_MAX_ITEMS = 100  # yielded items kept as a generator's "returns"
+
+
+class _StepKind:
+    """How one kind of step names its span and where its inputs and outputs go."""
+
+    def __init__(
+        self,
+        span_type: str,
+        span_prefix: str,
+        operation: str | None,
+        name_key: str | None,
+        params_key: str,
+        returns_key: str,
+    ) -> None:
+        self.span_type, self.span_prefix, self.operation = span_type, span_prefix, operation
+        self.name_key, self.params_key, self.returns_key = name_key, params_key, returns_key
+
+    def start_attributes(self, name: str) -> dict[str, Any]:
+        attrs: dict[str, Any] = {sc.AGENTOPS_SPAN_TYPE: self.span_type}
+        if self.operation:
+            attrs[sc.GEN_AI_OPERATION_NAME] = self.operation
+        if self.name_key:
+            attrs[self.name_key] = name
+        return attrs
+
+
+_ACTION = _StepKind(
+    sc.SpanTypeValues.ACTION,
+    "",
+    None,
+    sc.AGENTOPS_ACTION_TYPE,
+    sc.AGENTOPS_STEP_PARAMS,
+    sc.AGENTOPS_STEP_RETURNS,
+)
+_TOOL = _StepKind(
+    sc.SpanTypeValues.TOOL,
+    "execute_tool ",
+    sc.GenAiOperationNameValues.EXECUTE_TOOL,
+    sc.GEN_AI_TOOL_NAME,
+    sc.GEN_AI_TOOL_CALL_ARGUMENTS,
+    sc.GEN_AI_TOOL_CALL_RESULT,
+)
+_AGENT = _StepKind(
+    sc.SpanTypeValues.AGENT,
+    "invoke_agent ",
+    sc.GenAiOperationNameValues.INVOKE_AGENT,
+    sc.GEN_AI_AGENT_NAME,
+    sc.AGENTOPS_STEP_PARAMS,
+    sc.AGENTOPS_STEP_RETURNS,
+)
+
+
+def _bound_arguments(
+    signatures: dict[bool, inspect.Signature | None],
+    wrapped: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    bound_method = hasattr(wrapped, "__self__")  # wrapt hands bound methods without `self` in args
+    if bound_method not in signatures:  # inspect.signature is slow: once per function and form
+        try:
+            signatures[bound_method] = inspect.signature(wrapped)
+        except (TypeError, ValueError):
+            signatures[bound_method] = None
+    signature = signatures[bound_method]
+    try:
+        if signature is None:
+            raise TypeError
+        return dict(signature.bind_partial(*args, **kwargs).arguments)
+    except TypeError:  # the call will fail the same way in the function itself
+        return {"args": list(args), "kwargs": kwargs}
+
+
+def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
+    def decorate(func: Any) -> Any:
+        step_name = name or getattr(func, "__name__", "step")
+        span_name = kind.span_prefix + step_name
+        static = kind.start_attributes(step_name)
+        is_gen = inspect.isgeneratorfunction(func)
+        is_async_gen = inspect.isasyncgenfunction(func)
+        is_async = inspect.iscoroutinefunction(func)
+        signatures: dict[bool, inspect.Signature | None] = {}
+
+        def start(wrapped: Any, args: Any, kwargs: Any) -> tuple[Any, Any]:
+            tr = tracer()
+            if tr is None:
+                return None, None
+            attrs = dict(static)
+            content_attributes(kind.params_key, _bound_arguments(signatures, wrapped, args, kwargs), attrs)
+            span = tr.start_span(span_name, attributes=attrs)
+            return span, trace.set_span_in_context(span)
+
+        def finish(span: Any, result: Any) -> None:
+            set_content(span, kind.returns_key, result)
+            span.end()
+
+        def fail(span: Any, exc: BaseException) -> None:
+            record_error(span, exc)
+            span.end()
+
+        @wrapt.decorator
+        def call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            span, ctx = start(wrapped, args, kwargs)
+            if span is None:
+                return wrapped(*args, **kwargs)
+            token = otel_context.attach(ctx)
+            try:
+                result = wrapped(*args, **kwargs)
+            except BaseException as exc:
+                fail(span, exc)
+                raise
+            finally:
+                otel_context.detach(token)
+            finish(span, result)
+            return result
+
+        @wrapt.decorator
+        def call_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            async def run() -> Any:
+                span, ctx = start(wrapped, args, kwargs)
+                if span is None:
+                    return await wrapped(*args, **kwargs)
+                token = otel_context.attach(ctx)
+                try:
+                    result = await wrapped(*args, **kwargs)
+                except BaseException as exc:
+                    fail(span, exc)
+                    raise
+                finally:
+                    otel_context.detach(token)
+                finish(span, result)
+                return result
+
+            return run()
+
+        @wrapt.decorator
+        def call_gen(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            span, ctx = start(wrapped, args, kwargs)
+            if span is None:
+                return wrapped(*args, **kwargs)
+            return _traced_generator(wrapped(*args, **kwargs), span, ctx, finish, fail)
+
+        @wrapt.decorator
+        def call_async_gen(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            span, ctx = start(wrapped, args, kwargs)
+            if span is None:
+                return wrapped(*args, **kwargs)
+            return _traced_async_generator(wrapped(*args, **kwargs), span, ctx, finish, fail)
+
+        wrapper = call_gen if is_gen else call_async_gen if is_async_gen else call_async if is_async else call
+        return wrapper(func)
+
+    return decorate
+
+
+def _traced_generator(gen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> Any:
+    """Drive `gen` with the step's span current only while the generator's own code runs."""
+    items: list[Any] = []
+    to_send: Any = None
+    while True:
+        token = otel_context.attach(ctx)
+        try:
+            item = gen.send(to_send)
+        except StopIteration as stop:
+            finish(span, items if stop.value is None else {"yielded": items, "return": stop.value})
+            return stop.value
+        except BaseException as exc:
+            fail(span, exc)
+            raise
+        finally:
+            otel_context.detach(token)
+        if len(items) < _MAX_ITEMS:
+            items.append(item)
+        try:
+            to_send = yield item
+        except GeneratorExit:  # closed early or broken out of: the step ends there
+            gen.close()
+            finish(span, items)
+            raise
+        except BaseException as exc:  # thrown in by the caller: let the generator handle it
+            token = otel_context.attach(ctx)
+            try:
+                item = gen.throw(exc)
+            except StopIteration as stop:
+                finish(span, items)
+                return stop.value
+            except BaseException as inner:
+                fail(span, inner)
+                raise
+            finally:
+                otel_context.detach(token)
+            to_send = yield item
+
+
+async def _traced_async_generator(agen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> Any:
+    items: list[Any] = []
+    to_send: Any = None
+    while True:
+        token = otel_context.attach(ctx)
+        try:
+            item = await agen.asend(to_send)
+        except StopAsyncIteration:
+            finish(span, items)
+            return
+        except BaseException as exc:
+            fail(span, exc)
+            raise
+        finally:
+            otel_context.detach(token)
+        if len(items) < _MAX_ITEMS:
+            items.append(item)
+        try:
+            to_send = yield item
+        except GeneratorExit:
+            await agen.aclose()
+            finish(span, items)
+            raise
+
+
+def _named(kind: _StepKind, name_or_func: Any) -> Any:
+    """Support both `@record_tool("name")` and bare `@record_tool`."""
+    if callable(name_or_func):
+        return _step_decorator(kind, None)(name_or_func)
+    return _step_decorator(kind, name_or_func)
+
+
+def record_action(action_type: Any = None) -> Any:
+    """Record each call as an action step: `@record_action("fetch_customer_data")`."""
+    return _named(_ACTION, action_type)
+
+
+def record_tool(name: Any = None) -> Any:
+    """Record each call as a tool call (`execute_tool {name}`): `@record_tool("search")`."""
+    return _named(_TOOL, name)
+
+
+tool = record_tool
+
+
+def agent(name: Any = None) -> Any:
+    """Record each call as an agent invocation (`invoke_agent {name}`): `@agent("planner")`."""
+    return _named(_AGENT, name)

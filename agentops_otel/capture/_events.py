@@ -1,0 +1,135 @@
+"""AgentOps-style events: `record(ActionEvent(...))` and friends, each a step span in the current
+session with the attributes an automatic one would have."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from opentelemetry.trace import SpanKind, Status, StatusCode
+
+from .. import semconv as sc
+from ._spans import content_attributes, record_error, tracer
+
+
+def _ns(value: Any) -> int | None:
+    """AgentOps timestamps are ISO strings; accept those, datetimes and epoch nanoseconds."""
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1e9)
+    raise TypeError(f"a timestamp must be an ISO string, datetime or epoch nanoseconds, not {value!r}")
+
+
+@dataclass
+class _Event:
+    init_timestamp: Any = field(default=None, kw_only=True)
+    end_timestamp: Any = field(default=None, kw_only=True)
+    span_id: str | None = field(default=None, init=False)  # set by record()
+
+
+@dataclass
+class ActionEvent(_Event):
+    action_type: str = "action"
+    params: Any = None
+    returns: Any = None
+    logs: Any = None
+
+
+@dataclass
+class ToolEvent(_Event):
+    name: str = "tool"
+    params: Any = None
+    returns: Any = None
+    logs: Any = None
+
+
+@dataclass
+class LLMEvent(_Event):
+    model: str | None = None
+    prompt: Any = None
+    completion: Any = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    provider: str | None = None
+
+
+@dataclass
+class ErrorEvent(_Event):
+    trigger_event: _Event | None = None
+    exception: BaseException | None = None
+    error_type: str | None = None
+    code: str | None = None
+    details: Any = None
+    logs: Any = None
+
+
+def _messages(value: Any, role: str) -> Any:
+    """Plain text becomes one message in the upstream GenAI message format; lists pass through."""
+    if isinstance(value, str):
+        return [{"role": role, "parts": [{"type": "text", "content": value}]}]
+    return value
+
+
+def record(event: _Event) -> _Event:
+    """Record an event as a step span of the current session (or a free span outside any)."""
+    tr = tracer()
+    if tr is None:
+        return event
+    attrs: dict[str, Any] = {}
+    kind = SpanKind.INTERNAL
+    if isinstance(event, ActionEvent):
+        name = event.action_type
+        attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.ACTION.value
+        attrs[sc.AGENTOPS_ACTION_TYPE] = event.action_type
+        content_attributes(sc.AGENTOPS_STEP_PARAMS, event.params, attrs)
+        content_attributes(sc.AGENTOPS_STEP_RETURNS, event.returns, attrs)
+    elif isinstance(event, ToolEvent):
+        name = f"execute_tool {event.name}"
+        attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.TOOL.value
+        attrs[sc.GEN_AI_OPERATION_NAME] = sc.GenAiOperationNameValues.EXECUTE_TOOL.value
+        attrs[sc.GEN_AI_TOOL_NAME] = event.name
+        content_attributes(sc.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, attrs)
+        content_attributes(sc.GEN_AI_TOOL_CALL_RESULT, event.returns, attrs)
+    elif isinstance(event, LLMEvent):
+        model = event.model or "unknown"
+        name, kind = f"chat {model}", SpanKind.CLIENT
+        attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.LLM.value
+        attrs[sc.GEN_AI_OPERATION_NAME] = sc.GenAiOperationNameValues.CHAT.value
+        attrs[sc.GEN_AI_REQUEST_MODEL] = model
+        attrs[sc.GEN_AI_RESPONSE_MODEL] = model
+        if event.provider:
+            attrs[sc.GEN_AI_PROVIDER_NAME] = event.provider
+        if event.prompt_tokens is not None:
+            attrs[sc.GEN_AI_USAGE_INPUT_TOKENS] = int(event.prompt_tokens)
+        if event.completion_tokens is not None:
+            attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = int(event.completion_tokens)
+        content_attributes(sc.GEN_AI_INPUT_MESSAGES, _messages(event.prompt, "user"), attrs)
+        content_attributes(sc.GEN_AI_OUTPUT_MESSAGES, _messages(event.completion, "assistant"), attrs)
+    elif isinstance(event, ErrorEvent):
+        exc = event.exception
+        error_type = event.error_type or (type(exc).__qualname__ if exc is not None else "Error")
+        name = error_type
+        attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.ERROR.value
+        attrs[sc.ERROR_TYPE] = error_type
+        if event.details is not None:
+            attrs[sc.AGENTOPS_ERROR_DETAILS] = str(event.details)
+        trigger = event.trigger_event
+        if trigger is not None and trigger.span_id:
+            attrs[sc.AGENTOPS_ERROR_TRIGGER_SPAN_ID] = trigger.span_id
+    else:
+        raise TypeError(f"record() takes an ActionEvent, ToolEvent, LLMEvent or ErrorEvent, not {type(event).__name__}")
+    span = tr.start_span(name, kind=kind, attributes=attrs, start_time=_ns(event.init_timestamp))
+    if isinstance(event, ErrorEvent):
+        if event.exception is not None:
+            record_error(span, event.exception)
+        else:
+            span.set_status(Status(StatusCode.ERROR, str(event.details or name)))
+    event.span_id = format(span.get_span_context().span_id, "016x")
+    span.end(end_time=_ns(event.end_timestamp))
+    return event

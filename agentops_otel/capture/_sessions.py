@@ -1,0 +1,273 @@
+"""Sessions: root spans with an AgentOps-compatible API, isolated per thread and asyncio task.
+
+The active sessions of a context form a stack held in a contextvar; the innermost one is also the
+current OpenTelemetry span, so every span started inside it (ours or another instrumentation's)
+becomes its child and gets its `session.id`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import Link, Status, StatusCode
+
+from .. import _pipeline
+from .. import semconv as sc
+from ..errors import ConfigurationError
+from ..model import Session, build_session, find_failing_step
+from ._spans import tracer
+
+_log = logging.getLogger("agentops_otel")
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+END_STATES = tuple(s.value for s in sc.SessionEndStateValues)
+
+_stack: contextvars.ContextVar[tuple[SessionHandle, ...]] = contextvars.ContextVar("agentops_otel_sessions", default=())
+_last_started: contextvars.ContextVar[SessionHandle | None] = contextvars.ContextVar(
+    "agentops_otel_last_session", default=None
+)
+_open_lock = threading.Lock()
+_open: dict[str, SessionHandle] = {}  # every open session of the process, for end_all_sessions/exit
+
+
+def _end_state(value: Any) -> str:
+    text = getattr(value, "value", value)  # AgentOps' EndState enum or a string
+    for state in END_STATES:
+        if isinstance(text, str) and text.lower() == state.lower():
+            return state
+    raise ConfigurationError(f"end_state must be one of {', '.join(END_STATES)} (got {value!r})")
+
+
+def _attribute_value(value: Any) -> Any:
+    if isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    from .._content import to_json
+
+    return to_json(value, _pipeline.current_settings().max_content_length)[0]
+
+
+class SessionHandle:
+    """One started session. `end()` ends it; `get()` reads it back as the Session model."""
+
+    def __init__(self, name: str | None, tags: Sequence[str], attributes: dict[str, Any]) -> None:
+        if _pipeline.current_pipeline() is None:
+            _pipeline.init()
+        self.session_id = str(uuid.uuid4())
+        self.name = name
+        self.tags = [str(t) for t in (*_pipeline.current_settings().default_tags, *tags)]
+        self.end_state: str | None = None
+        self.end_state_reason: str | None = None
+        self._lock = threading.Lock()
+        outer = current_handle()
+        attrs: dict[str, Any] = {k: _attribute_value(v) for k, v in attributes.items()}
+        attrs.update(
+            {
+                sc.SESSION_ID: self.session_id,
+                sc.AGENTOPS_SPAN_TYPE: sc.SpanTypeValues.SESSION.value,
+                sc.AGENTOPS_SESSION_TAGS: tuple(self.tags),
+            }
+        )
+        if name:
+            attrs[sc.AGENTOPS_SESSION_NAME] = name
+        links = []
+        if outer is not None:
+            attrs[sc.AGENTOPS_SESSION_PARENT_ID] = outer.session_id
+            links.append(Link(outer.span.get_span_context()))
+        tr = tracer()
+        assert tr is not None  # init() above guarantees a recording provider
+        # An empty parent context: a session is always the root of a new trace.
+        self.span = tr.start_span(
+            f"session {name}" if name else "session",
+            context=otel_context.Context(),
+            attributes=attrs,
+            links=links,
+        )
+        self.trace_id = format(self.span.get_span_context().trace_id, "032x")
+        ctx = trace.set_span_in_context(self.span, otel_context.get_current())
+        self.context = otel_context.set_value(_pipeline.SESSION_ID_KEY, self.session_id, ctx)
+        with _open_lock:
+            _open[self.session_id] = self
+
+    @property
+    def ended(self) -> bool:
+        return self.end_state is not None
+
+    def end(self, end_state: Any = "Success", end_state_reason: str | None = None) -> Session:
+        """End this session (once; later calls change nothing) and return it as a Session."""
+        state = _end_state(end_state)
+        with self._lock:
+            if self.end_state is None:
+                self._finish(state, end_state_reason)
+        _leave(self)
+        return self.get()
+
+    def _finish(self, state: str, reason: str | None) -> None:
+        self.end_state, self.end_state_reason = state, reason
+        attrs: dict[str, Any] = {sc.AGENTOPS_SESSION_END_STATE: state}
+        if reason:
+            attrs[sc.AGENTOPS_SESSION_END_STATE_REASON] = str(reason)
+        if state == sc.SessionEndStateValues.FAIL:
+            failing = find_failing_step(self.get().steps)
+            if failing is not None:
+                attrs[sc.AGENTOPS_SESSION_FAILING_STEP_SPAN_ID] = failing.span_id
+                attrs[sc.AGENTOPS_SESSION_FAILING_STEP_NAME] = failing.span_name
+            self.span.set_status(Status(StatusCode.ERROR, str(reason or "session failed")))
+        elif state == sc.SessionEndStateValues.SUCCESS:
+            self.span.set_status(Status(StatusCode.OK))
+        self.span.set_attributes(attrs)
+        self.span.end()
+        with _open_lock:
+            _open.pop(self.session_id, None)
+
+    def get(self) -> Session:
+        """This session as recorded so far (a fresh read model each call)."""
+        pipeline = _pipeline.current_pipeline()
+        records = pipeline.recorder.records(self.trace_id) if pipeline is not None else []
+        if not records:  # recorded elsewhere (or sampled out): the root as it stands
+            from ..model import from_readable_span
+
+            records = [from_readable_span(self.span)]
+        return build_session(records)
+
+    @property
+    def url(self) -> str:
+        return self.get().url
+
+    @contextmanager
+    def activate(self) -> Iterator[SessionHandle]:
+        """Make this session current here, e.g. in a worker thread: `with handle.activate(): ...`."""
+        token = otel_context.attach(self.context)
+        stack_token = _stack.set((*_stack.get(), self))
+        last_token = _last_started.set(self)
+        try:
+            yield self
+        finally:
+            _last_started.reset(last_token)
+            _stack.reset(stack_token)
+            otel_context.detach(token)
+
+    def __repr__(self) -> str:
+        return f"<SessionHandle {self.session_id} {self.end_state or 'open'}>"
+
+
+def current_handle() -> SessionHandle | None:
+    """The innermost open session of this context."""
+    for handle in reversed(_stack.get()):
+        if not handle.ended:
+            return handle
+    return None
+
+
+def _enter(handle: SessionHandle) -> None:
+    handle.previous_context = otel_context.get_current()  # type: ignore[attr-defined]
+    otel_context.attach(handle.context)
+    _stack.set((*_stack.get(), handle))
+    _last_started.set(handle)
+
+
+def _leave(handle: SessionHandle) -> None:
+    """Take an ended session off this context's stack; restore the context it started from."""
+    stack = _stack.get()
+    if handle not in stack:
+        return
+    if stack[-1] is handle:
+        previous = getattr(handle, "previous_context", None)
+        if previous is not None:
+            # Not detach(): the session may end in another task or frame than the one it started in.
+            otel_context.attach(previous)
+    _stack.set(tuple(h for h in stack if h is not handle))
+
+
+def start_session(tags: Sequence[str] | None = None, name: str | None = None, **attributes: Any) -> SessionHandle:
+    """Start a session: a new trace whose root span is current in this context until it ends.
+
+    Started while another session is active, it is its own trace, linked to the outer one.
+    """
+    if isinstance(tags, str):
+        tags = [tags]
+    handle = SessionHandle(name, tags or (), attributes)
+    _enter(handle)
+    return handle
+
+
+def end_session(end_state: Any = "Success", end_state_reason: str | None = None, **_: Any) -> Session | None:
+    """End the innermost active session of this context. Returns it, or None if there is none."""
+    handle = current_handle()
+    if handle is None:
+        _log.warning("end_session() called with no active session in this context")
+        return None
+    return handle.end(end_state, end_state_reason)
+
+
+def end_all_sessions(end_state: Any = "Indeterminate", end_state_reason: str | None = None) -> None:
+    """End every open session of the process (AgentOps semantics)."""
+    with _open_lock:
+        handles = list(_open.values())
+    for handle in handles:
+        handle.end(end_state, end_state_reason)
+
+
+def get_session() -> Session | None:
+    """The most recently started session of this context, active or ended; None if there is none."""
+    handle = _last_started.get()
+    return handle.get() if handle is not None else None
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class session:
+    """A session as a context manager or decorator. An exception ends it Fail and is re-raised.
+
+    with agentops_otel.session("triage", tags=["support"]) as s: ...
+    @agentops_otel.session("triage")
+    def run(): ...
+    """
+
+    def __init__(self, name: str | None = None, tags: Sequence[str] | None = None, **attributes: Any) -> None:
+        self._name, self._tags, self._attributes = name, tags, attributes
+        self._handles: list[SessionHandle] = []
+
+    def __enter__(self) -> SessionHandle:
+        handle = start_session(self._tags, self._name, **self._attributes)
+        self._handles.append(handle)
+        return handle
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        handle = self._handles.pop()
+        if exc is not None:
+            handle.end("Fail", _reason(exc))
+        else:
+            handle.end("Success")
+
+    def __call__(self, func: _F) -> _F:
+        name = self._name or func.__name__
+
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with session(name, self._tags, **self._attributes):
+                    return await func(*args, **kwargs)
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with session(name, self._tags, **self._attributes):
+                return func(*args, **kwargs)
+
+        return run  # type: ignore[return-value]

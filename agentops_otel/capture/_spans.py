@@ -1,0 +1,50 @@
+"""Span helpers shared by sessions, decorators and events: the tracer, content, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
+from opentelemetry.trace import Span, Status, StatusCode
+
+from .. import _pipeline
+from .. import semconv as sc
+from .._content import to_json
+
+
+def tracer() -> trace.Tracer | None:
+    """Our tracer, or None when nothing records (no init() and no SDK provider): callers then skip
+    the OpenTelemetry API entirely, which keeps the tracing-off path nearly free."""
+    pipeline = _pipeline.current_pipeline()
+    if pipeline is not None:
+        return pipeline.tracer
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, SDKTracerProvider):
+        return provider.get_tracer("agentops_otel")
+    return None
+
+
+def content_attributes(key: str, value: Any, attrs: dict[str, Any]) -> None:
+    """Add `value` as JSON under `key` when content capture is on."""
+    settings = _pipeline.current_settings()
+    if settings.capture.value == "NO_CONTENT":
+        return
+    text, truncated = to_json(value, settings.max_content_length)
+    attrs[key] = text
+    if truncated:
+        attrs[sc.AGENTOPS_STEP_TRUNCATED] = True
+
+
+def set_content(span: Span, key: str, value: Any) -> None:
+    attrs: dict[str, Any] = {}
+    content_attributes(key, value, attrs)
+    if attrs:
+        span.set_attributes(attrs)
+
+
+def record_error(span: Span, exc: BaseException) -> None:
+    """Mark the span failed by `exc`: exception event, status ERROR, error.type."""
+    span.record_exception(exc)
+    span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)
+    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))
