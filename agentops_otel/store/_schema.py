@@ -1,0 +1,161 @@
+"""The store's SQLite schema, and opening a file safely: WAL, busy timeout, version and ownership checks.
+
+A store is recognised by `PRAGMA application_id` (so another program's database is never written to)
+and versioned by `PRAGMA user_version`. Several processes may open and create the same file at once:
+creation happens inside `BEGIN IMMEDIATE`, and whoever comes second finds the schema there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import StoreError
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x414F_4F54  # "AOOT": marks a file as an agentops-otel store
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+
+# `sessions` has one row per trace worth listing (it has session.id or GenAI/agent spans), kept up to
+# date from its spans as they arrive; totals (tokens, cost) are summed from the spans when listed.
+# No semicolons inside statements: the script is split on them.
+_DDL = """
+CREATE TABLE spans (
+    trace_id TEXT NOT NULL,
+    span_id TEXT NOT NULL,
+    parent_span_id TEXT,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER,
+    status_code TEXT NOT NULL,
+    status_message TEXT,
+    attributes TEXT NOT NULL,
+    events TEXT NOT NULL,
+    links TEXT NOT NULL,
+    resource TEXT NOT NULL,
+    scope TEXT,
+    session_id TEXT,
+    step_kind TEXT NOT NULL,
+    failed INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    reasoning_tokens INTEGER NOT NULL,
+    cost_usd REAL,
+    priced INTEGER NOT NULL,
+    UNIQUE (trace_id, span_id)
+);
+CREATE INDEX spans_by_session ON spans (session_id);
+CREATE INDEX spans_by_start ON spans (start_ns);
+
+CREATE TABLE sessions (
+    trace_id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    root_span_id TEXT,
+    name TEXT,
+    start_ns INTEGER NOT NULL,
+    end_ns INTEGER,
+    end_state TEXT,
+    end_state_explicit INTEGER NOT NULL DEFAULT 0,
+    end_state_reason TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    service TEXT
+);
+CREATE INDEX sessions_by_session_id ON sessions (session_id);
+CREATE INDEX sessions_by_start ON sessions (start_ns);
+CREATE INDEX sessions_by_end_state ON sessions (end_state, start_ns);
+"""
+
+
+@contextmanager
+def translated_errors(path: Path, doing: str) -> Iterator[None]:
+    """Turn sqlite3 errors into one StoreError that names the file and says what to do."""
+    try:
+        yield
+    except StoreError:
+        raise
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise StoreError(
+                f"{path} stayed locked by another process while {doing}; try again, or stop the process holding it"
+            ) from exc
+        if "unable to open" in text or "readonly" in text:
+            raise StoreError(
+                f"cannot open {path} while {doing} ({text}): check that its directory exists and is "
+                "writable, or set AGENTOPS_OTEL_STORE_PATH to another file"
+            ) from exc
+        raise _unreadable(path, exc) from exc
+    except sqlite3.DatabaseError as exc:
+        raise _unreadable(path, exc) from exc
+
+
+def _unreadable(path: Path, exc: Exception) -> StoreError:
+    return StoreError(
+        f"{path} is not a readable agentops-otel store ({exc}): move it aside or delete it, or set "
+        "AGENTOPS_OTEL_STORE_PATH to another file"
+    )
+
+
+def connect(path: Path, *, create: bool, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> sqlite3.Connection:
+    """Open `path` as a store; with `create`, make the file and schema when absent or empty.
+
+    Returns a connection in autocommit mode (transactions are explicit), usable from any thread
+    (callers serialise access). Raises StoreError for foreign, newer, corrupt or unopenable files.
+    """
+    if not create and not path.is_file():
+        raise StoreError(f"no store at {path}: record a session first (e.g. `agentops-otel demo`)")
+    with translated_errors(path, "opening it"):
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
+        try:
+            _prepare(conn, path, create=create)
+        except BaseException:
+            conn.close()
+            raise
+    return conn
+
+
+def schema_exists(conn: sqlite3.Connection) -> bool:
+    return conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
+    if not schema_exists(conn):  # reading the header also rejects files that are not SQLite at all
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        if tables:
+            raise StoreError(
+                f"{path} is an SQLite database of another program (tables: {', '.join(tables[:5])}), "
+                "not an agentops-otel store: choose another file (AGENTOPS_OTEL_STORE_PATH or --source)"
+            )
+        if not create:
+            return  # an empty file: a store with nothing recorded yet
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not schema_exists(conn):  # another process may have created it while we waited
+                # One statement at a time: executescript would commit the open transaction.
+                for statement in _DDL.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer agentops-otel (store schema {version}, this version reads "
+            f"up to {SCHEMA_VERSION}): upgrade with `pip install -U agentops-opentelemetry`"
+        )
+    if create:
+        conn.execute("PRAGMA journal_mode = WAL")
+    # WAL + NORMAL: a crash of the application loses nothing committed; only power loss could.
+    conn.execute("PRAGMA synchronous = NORMAL")

@@ -1,0 +1,311 @@
+"""LocalStore: span records in one SQLite file, with a sessions table kept up to date as spans arrive."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import semconv as sc
+from ..errors import ConfigurationError
+from ..model import SessionSummary, SpanRecord, Usage
+from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, from_row, to_row
+from ._schema import DEFAULT_BUSY_TIMEOUT_S, connect, schema_exists, translated_errors
+
+_INSERT_SPAN = f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
+# A trace becomes a session row once it has a span that is ours, carries session.id, or is a GenAI step.
+_UPSERT_SESSION = """
+INSERT INTO sessions (trace_id, session_id, start_ns, service) VALUES (?, ?, ?, ?)
+ON CONFLICT (trace_id) DO UPDATE SET
+    session_id = CASE WHEN root_span_id IS NULL AND session_id = trace_id
+                      THEN excluded.session_id ELSE session_id END,
+    start_ns = CASE WHEN root_span_id IS NULL THEN min(start_ns, excluded.start_ns) ELSE start_ns END,
+    service = coalesce(service, excluded.service)
+"""
+_SET_ROOT = """
+UPDATE sessions SET root_span_id = ?, session_id = ?, name = ?, start_ns = ?, end_ns = ?, end_state = ?,
+    end_state_explicit = ?, end_state_reason = ?, tags = ?, service = coalesce(?, service)
+WHERE trace_id = ?
+"""
+# Traces of other instrumentations carry no end state: a failed direct child of the root fails them,
+# as Session.end_state reads it.
+_DERIVE_FAIL = """
+UPDATE sessions SET end_state = 'Fail'
+WHERE trace_id = ? AND end_state_explicit = 0 AND end_ns IS NOT NULL AND end_state IS NOT 'Fail'
+  AND EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = sessions.trace_id
+              AND spans.parent_span_id = sessions.root_span_id AND spans.failed = 1)
+"""
+_FIND_ROOT = f"""
+SELECT {", ".join(RECORD_COLUMNS)} FROM spans
+WHERE trace_id = ? AND (step_kind = 'session' OR parent_span_id IS NULL)
+ORDER BY step_kind = 'session' DESC, start_ns LIMIT 1
+"""
+_LISTABLE_SPAN = "SELECT 1 FROM spans WHERE trace_id = ? AND (session_id IS NOT NULL OR step_kind != 'other') LIMIT 1"
+_STATUSES = {s.lower(): str(s) for s in sc.SessionEndStateValues}
+OPEN_STATUS = "open"
+
+
+def _is_listable(row: tuple[Any, ...]) -> bool:
+    return row[14] is not None or row[15] != "other"  # session_id, step_kind
+
+
+def _is_root(record: SpanRecord, row: tuple[Any, ...]) -> bool:
+    return row[15] == "session" or record.parent_span_id is None
+
+
+def _service(record: SpanRecord) -> str | None:
+    value = record.resource.get(sc.SERVICE_NAME)
+    return None if value is None else str(value)
+
+
+def _root_values(root: SpanRecord) -> tuple[Any, ...]:
+    attrs = root.attributes
+    explicit = attrs.get(sc.AGENTOPS_SESSION_END_STATE)
+    if explicit:
+        end_state: str | None = str(explicit)
+    elif root.end_ns is None:
+        end_state = None
+    elif root.status_code == "ERROR":
+        end_state = sc.SessionEndStateValues.FAIL
+    elif root.status_code == "OK":
+        end_state = sc.SessionEndStateValues.SUCCESS
+    else:
+        end_state = sc.SessionEndStateValues.INDETERMINATE
+    reason = attrs.get(sc.AGENTOPS_SESSION_END_STATE_REASON) or root.status_message
+    return (
+        root.span_id,
+        str(attrs.get(sc.SESSION_ID) or root.trace_id),
+        str(attrs.get(sc.AGENTOPS_SESSION_NAME) or root.name),
+        root.start_ns,
+        root.end_ns,
+        end_state,
+        int(bool(explicit)),
+        str(reason) if reason else None,
+        json.dumps([str(t) for t in attrs.get(sc.AGENTOPS_SESSION_TAGS) or ()]),
+        _service(root),
+        root.trace_id,
+    )
+
+
+class LocalStore:
+    """One store file. Safe to share between threads (one lock) and between processes (SQLite WAL).
+
+    `create=False` opens for reading only what exists: a missing file raises StoreError, an empty
+    file reads as a store with nothing recorded.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+    ) -> None:
+        self.path = Path(path)
+        self._conn = connect(self.path, create=create, busy_timeout_s=busy_timeout_s)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> LocalStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _has_schema(self) -> bool:
+        return schema_exists(self._conn)
+
+    # Writing
+
+    def write(self, records: Iterable[SpanRecord]) -> int:
+        """Store spans in one transaction (a span stored again replaces its earlier copy)."""
+        records = list(records)
+        rows = [to_row(r) for r in records]
+        if not rows:
+            return 0
+        by_trace: dict[str, list[tuple[SpanRecord, tuple[Any, ...]]]] = defaultdict(list)
+        for record, row in zip(records, rows, strict=True):
+            by_trace[record.trace_id].append((record, row))
+        with self._lock, translated_errors(self.path, "writing spans"):
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                known = self._known_traces(list(by_trace))
+                conn.executemany(_INSERT_SPAN, rows)
+                for trace_id, items in by_trace.items():
+                    self._update_session(trace_id, items, trace_id in known)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return len(rows)
+
+    def _known_traces(self, trace_ids: list[str]) -> set[str]:
+        known: set[str] = set()
+        for i in range(0, len(trace_ids), 500):  # stay under SQLite's bound-parameter limit
+            chunk = trace_ids[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT trace_id FROM sessions WHERE trace_id IN ({marks})"
+            known.update(r[0] for r in self._conn.execute(sql, chunk))
+        return known
+
+    def _update_session(self, trace_id: str, items: list[tuple[SpanRecord, tuple[Any, ...]]], known: bool) -> None:
+        conn = self._conn
+        roots = [r for r, row in items if _is_root(r, row)]
+        roots.sort(key=lambda r: (r.attributes.get(sc.AGENTOPS_SPAN_TYPE) != sc.SpanTypeValues.SESSION,))
+        listable = known or any(_is_listable(row) for _, row in items)
+        if not listable and roots:  # a root that arrives after its GenAI children were stored
+            listable = conn.execute(_LISTABLE_SPAN, (trace_id,)).fetchone() is not None
+        if not listable:
+            return
+        first = min(items, key=lambda item: item[0].start_ns)[0]
+        session_id = next((row[14] for _, row in items if row[14]), None) or trace_id
+        conn.execute(_UPSERT_SESSION, (trace_id, session_id, first.start_ns, _service(first)))
+        root = roots[0] if roots else None
+        if root is None and not known:  # the root may have been stored before the trace was listable
+            found = conn.execute(_FIND_ROOT, (trace_id,)).fetchone()
+            root = from_row(found) if found else None
+        if root is not None:
+            conn.execute(_SET_ROOT, _root_values(root))
+        if root is not None or any(row[16] for _, row in items):
+            conn.execute(_DERIVE_FAIL, (trace_id,))
+
+    # Reading
+
+    def sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+        limit: int | None = None,
+    ) -> list[SessionSummary]:
+        """Sessions newest first; filters combine with AND. `status` is an end state or "open"."""
+        where: list[str] = []
+        args: list[Any] = []
+        if since_ns is not None:
+            where.append("start_ns >= ?")
+            args.append(since_ns)
+        for tag in tags:
+            where.append("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = ?)")
+            args.append(tag)
+        if status is not None:
+            if status.lower() == OPEN_STATUS:
+                where.append("end_state IS NULL")
+            elif status.lower() in _STATUSES:
+                where.append("end_state = ?")
+                args.append(_STATUSES[status.lower()])
+            else:
+                choices = ", ".join([*_STATUSES.values(), OPEN_STATUS])
+                raise ConfigurationError(f"unknown session status {status!r}: use one of {choices}")
+        if service is not None:
+            where.append("service = ?")
+            args.append(service)
+        if limit is not None and limit < 1:
+            raise ConfigurationError(f"limit must be at least 1, not {limit}")
+        sql = (
+            "SELECT trace_id, session_id, name, start_ns, end_ns, end_state, end_state_reason, tags, service,"
+            " root_span_id FROM sessions"
+            + (f" WHERE {' AND '.join(where)}" if where else "")
+            + " ORDER BY start_ns DESC, trace_id"
+            + (" LIMIT ?" if limit is not None else "")
+        )
+        if limit is not None:
+            args.append(limit)
+        with self._lock, translated_errors(self.path, "listing sessions"):
+            if not self._has_schema():
+                return []
+            self._conn.execute("BEGIN")  # one snapshot for the rows and their totals
+            try:
+                rows = self._conn.execute(sql, args).fetchall()
+                totals = {r[0]: self._llm_totals(r[0], r[9]) for r in rows}
+            finally:
+                self._conn.execute("COMMIT")
+        return [_summary(row, totals[row[0]]) for row in rows]
+
+    def _llm_totals(self, trace_id: str, root_span_id: str | None) -> tuple[Any, ...]:
+        # The root is never a step of its session, even when it is an LLM call.
+        return self._conn.execute(
+            "SELECT count(*), total(input_tokens), total(output_tokens), total(cache_read_tokens),"
+            " total(cache_write_tokens), total(reasoning_tokens), total(cost_usd), min(priced)"
+            " FROM spans WHERE trace_id = ? AND step_kind = 'llm' AND span_id IS NOT ?",
+            (trace_id, root_span_id),
+        ).fetchone()  # type: ignore[no-any-return]
+
+    def find(self, ident: str) -> list[tuple[str, str]]:
+        """(trace_id, session_id) of the traces whose session id or trace id is or starts with `ident`.
+
+        An exact match wins over prefix matches. Traces with no session row (no GenAI spans) are
+        found by trace id too.
+        """
+        ident = ident.strip()
+        if not ident:
+            return []
+        lowered = ident.lower()
+        upper = ident + "\U0010ffff"
+        with self._lock, translated_errors(self.path, "looking up a session"):
+            if not self._has_schema():
+                return []
+            conn = self._conn
+            exact = conn.execute(
+                "SELECT trace_id, session_id FROM sessions WHERE session_id = ? OR trace_id = ?",
+                (ident, lowered),
+            ).fetchall()
+            if exact:
+                return sorted(set(exact))
+            found = conn.execute(
+                "SELECT trace_id, session_id FROM sessions WHERE (session_id >= ? AND session_id < ?)"
+                " OR (trace_id >= ? AND trace_id < ?)",
+                (ident, upper, lowered, lowered + "\U0010ffff"),
+            ).fetchall()
+            if found:
+                return sorted(set(found))
+            traces = conn.execute(
+                "SELECT DISTINCT trace_id FROM spans WHERE trace_id >= ? AND trace_id < ? LIMIT 50",
+                (lowered, lowered + "\U0010ffff"),
+            ).fetchall()
+            return [(t, t) for (t,) in traces]
+
+    def trace(self, trace_id: str) -> list[SpanRecord]:
+        """All stored spans of one trace, in start order."""
+        sql = f"SELECT {', '.join(RECORD_COLUMNS)} FROM spans WHERE trace_id = ? ORDER BY start_ns"
+        with self._lock, translated_errors(self.path, "reading a trace"):
+            if not self._has_schema():
+                return []
+            rows = self._conn.execute(sql, (trace_id,)).fetchall()
+            return [from_row(row) for row in rows]
+
+    def span_count(self) -> int:
+        with self._lock, translated_errors(self.path, "counting spans"):
+            if not self._has_schema():
+                return 0
+            return int(self._conn.execute("SELECT count(*) FROM spans").fetchone()[0])
+
+
+def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
+    trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, _root = row
+    calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced = totals
+    complete = calls == 0 or bool(all_priced)
+    return SessionSummary(
+        session_id=session_id,
+        trace_id=trace_id,
+        name=name or session_id,
+        start_ns=start_ns,
+        end_ns=end_ns,
+        end_state=end_state,
+        tags=tuple(json.loads(tags)),
+        service=service,
+        cost=float(cost) if complete else None,
+        cost_complete=complete,
+        llm_calls=int(calls),
+        usage=Usage(int(inp), int(out), int(cache_read), int(cache_write), int(reasoning)),
+        end_state_reason=reason,
+    )
