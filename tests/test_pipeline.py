@@ -1,0 +1,169 @@
+"""init(): joins an existing provider, configures from the environment, flushes at exit.
+
+Each case runs in a fresh interpreter, because the global TracerProvider can be set once per process.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_python(code: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_OTEL_"))}
+    environment.update({"AGENTOPS_OTEL_STORE_PATH": str(tmp_path / "traces.db"), "PYTHONPATH": str(ROOT)}, **env)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_init_joins_an_existing_sdk_provider_and_keeps_its_processors(tmp_path):
+    out = run_python(
+        """
+        import json
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        import agentops_otel as agentops
+        from agentops_otel import semconv as sc
+
+        mine = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(mine))
+        trace.set_tracer_provider(provider)
+
+        assert agentops.init(api_key="ignored") is provider
+        assert agentops.init() is provider  # idempotent
+        assert trace.get_tracer_provider() is provider
+
+        @agentops.record_tool("search")
+        def search(q):
+            return q
+
+        with agentops.session("joined"):
+            search("x")
+        with trace.get_tracer("app").start_as_current_span("app-span"):
+            pass
+        spans = {s.name: dict(s.attributes) for s in mine.get_finished_spans()}
+        print(json.dumps({"names": sorted(spans), "sid": spans["execute_tool search"].get(sc.SESSION_ID),
+                          "root_sid": spans["session joined"].get(sc.SESSION_ID)}))
+        """,
+        tmp_path,
+    )
+    seen = json.loads(out.stdout)
+    assert seen["names"] == ["app-span", "execute_tool search", "session joined"]
+    assert seen["sid"] and seen["sid"] == seen["root_sid"]
+
+
+def test_init_accepts_a_tracer_provider_argument_and_rejects_a_non_sdk_one(tmp_path):
+    out = run_python(
+        """
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.trace import NoOpTracerProvider
+        import agentops_otel as agentops
+        from agentops_otel.errors import ConfigurationError
+        try:
+            agentops.init(tracer_provider=NoOpTracerProvider())
+        except ConfigurationError as e:
+            print("rejected:", e)
+        try:
+            agentops.init(not_an_option=1)
+        except ConfigurationError as e:
+            print("rejected:", e)
+        provider = TracerProvider()
+        assert agentops.init(tracer_provider=provider) is provider
+        with agentops.session() as s:
+            pass
+        print("ok", s.get().end_state)
+        """,
+        tmp_path,
+    )
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("rejected: tracer_provider must be an opentelemetry.sdk.trace.TracerProvider")
+    assert lines[1] == "rejected: init() got unexpected arguments: not_an_option"
+    assert lines[2] == "ok Success"
+
+
+def test_nothing_configured_records_into_the_local_store_and_open_sessions_end_at_exit(tmp_path):
+    run_python(
+        """
+        import agentops_otel as agentops
+        agentops.init()
+
+        @agentops.record_action("step")
+        def step(i):
+            return i
+
+        done = agentops.start_session(tags=["done"])
+        step(0)
+        agentops.end_session("Success")
+        agentops.start_session(tags=["left-open"])
+        for i in range(500):
+            step(i)
+        # exit without ending the second session
+        """,
+        tmp_path,
+        OTEL_SERVICE_NAME="exit-flush-test",
+    )
+    from agentops_otel.sources import open_source
+
+    source = open_source(f"store:{tmp_path / 'traces.db'}")
+    summaries = {s.tags[0]: s for s in source.sessions()}
+    assert summaries["done"].end_state == "Success"
+    assert summaries["left-open"].end_state == "Indeterminate"
+    left_open = source.session(summaries["left-open"].session_id)
+    assert len(left_open.steps) == 500
+    assert left_open.service == "exit-flush-test"
+    assert "process exited" in left_open.end_state_reason
+
+
+def test_no_init_means_no_recording_and_unchanged_behaviour(tmp_path):
+    out = run_python(
+        """
+        import asyncio
+        import agentops_otel as agentops
+
+        @agentops.record_tool("t")
+        def t(x):
+            return x * 2
+
+        @agentops.record_action("a")
+        async def a(x):
+            return x + 1
+
+        print(t(2), asyncio.run(a(1)), agentops.get_session())
+        """,
+        tmp_path,
+    )
+    assert out.stdout.split() == ["4", "2", "None"]
+    assert not (tmp_path / "traces.db").exists()
+
+
+def test_content_capture_can_be_turned_off_by_the_upstream_variable(tmp_path):
+    out = run_python(
+        """
+        import json
+        import agentops_otel as agentops
+        from agentops_otel import semconv as sc
+        agentops.init(store=False)
+
+        @agentops.record_tool("secret_tool")
+        def secret_tool(x):
+            return x
+
+        with agentops.session() as s:
+            secret_tool("private prompt")
+        step = s.get().tool_events[0]
+        print(json.dumps([k for k in step.attributes if k.startswith("gen_ai.tool.call")]))
+        """,
+        tmp_path,
+        OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="NO_CONTENT",
+    )
+    assert json.loads(out.stdout) == []
