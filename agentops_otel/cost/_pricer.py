@@ -1,0 +1,161 @@
+"""Pricer: the price of one LLM call from genai-prices (offline snapshot) and user overrides.
+
+    pricer = Pricer()                       # overrides from AGENTOPS_OTEL_PRICES_FILE, if set
+    pricer = Pricer(overrides="prices.toml")
+    result = pricer.price("anthropic", "claude-sonnet-4-20250514", Usage(1200, 300, cache_read_tokens=1000))
+    result.priced, result.total, result.source     # True, Decimal('0.00696'), 'genai-prices 0.2.3 (...)'
+
+Overrides win over genai-prices. Lookups are cached per (provider, model), and each genai-prices
+price is compiled once into a `PriceFunction`, so a call costs a few microseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import genai_prices
+from genai_prices.data_snapshot import DataSnapshot, find_provider_by_id, get_snapshot
+from genai_prices.types import ModelInfo, ModelPrice
+
+from .._config import ENV_PRICES_FILE
+from ..model import Usage
+from ._overrides import PriceOverride, load_overrides
+from ._price_function import PriceFunction
+
+# OpenTelemetry `gen_ai.provider.name` values that genai-prices does not recognise by itself.
+# (It already knows openai, anthropic, aws.bedrock, azure.ai.openai, gcp.gemini, gcp.vertex_ai,
+# mistral_ai, deepseek, groq, cohere, perplexity.) Ids only: no prices live in our code.
+_PROVIDER_ALIASES = {"x_ai": "x-ai", "gcp.gen_ai": "google", "azure.ai.inference": "azure"}
+
+# Distinct (provider, model) pairs and price versions are few; the bound only guards against a
+# stream of junk model names growing the caches forever.
+_CACHE_LIMIT = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class PriceResult:
+    """The price of one call in USD (exact Decimals), or why it could not be priced."""
+
+    total: Decimal | None = None
+    input: Decimal | None = None
+    output: Decimal | None = None
+    source: str | None = None
+    unpriced_reason: str | None = None
+
+    @property
+    def priced(self) -> bool:
+        return self.total is not None
+
+    @classmethod
+    def unpriced(cls, reason: str) -> PriceResult:
+        return cls(unpriced_reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    model: ModelInfo
+    source: str
+
+
+# What a (provider, model) pair resolves to: a genai-prices model, an override, or a reason.
+_Resolution = _Known | PriceOverride | str
+
+
+def consistent_usage(usage: Usage) -> Usage:
+    """Make cache tokens part of the input, and reasoning tokens part of the output.
+
+    The GenAI conventions count cached tokens inside `gen_ai.usage.input_tokens`, and genai-prices
+    expects that; some instrumentations pass Anthropic's raw `input_tokens`, which excludes them.
+    When the cache tokens exceed the input tokens, that must be what happened, so add them.
+    """
+    input_tokens = usage.input_tokens
+    output_tokens = usage.output_tokens
+    if usage.cache_read_tokens + usage.cache_write_tokens > input_tokens:
+        input_tokens += usage.cache_read_tokens + usage.cache_write_tokens
+    if usage.reasoning_tokens > output_tokens:
+        output_tokens += usage.reasoning_tokens
+    if input_tokens == usage.input_tokens and output_tokens == usage.output_tokens:
+        return usage
+    return Usage(input_tokens, output_tokens, usage.cache_read_tokens, usage.cache_write_tokens, usage.reasoning_tokens)
+
+
+class Pricer:
+    """Prices LLM calls; thread-safe (caches are filled idempotently under the GIL)."""
+
+    def __init__(self, overrides: str | os.PathLike[str] | None = None) -> None:
+        if overrides is not None:
+            self._overrides = load_overrides(overrides, "prices_file argument")
+        elif os.environ.get(ENV_PRICES_FILE, "").strip():
+            self._overrides = load_overrides(os.environ[ENV_PRICES_FILE].strip(), ENV_PRICES_FILE)
+        else:
+            self._overrides = {}
+        self._library_source = f"genai-prices {genai_prices.__version__}"
+        self._snapshot: DataSnapshot | None = None
+        self._resolved: dict[tuple[str | None, str], _Resolution] = {}
+        self._functions: dict[int, tuple[ModelPrice, PriceFunction]] = {}
+
+    def price(
+        self, provider: str | None, model: str | None, usage: Usage | None, at: datetime | None = None
+    ) -> PriceResult:
+        """Price one call made at `at` (default now); never raises for unknown models or usage."""
+        if not model:
+            return PriceResult.unpriced("no model on the span (gen_ai.response.model or gen_ai.request.model)")
+        if usage is None:
+            return PriceResult.unpriced(f"no token usage reported for {model}")
+        resolution = self._resolve(provider, model)
+        if isinstance(resolution, str):
+            return PriceResult.unpriced(resolution)
+        if isinstance(resolution, PriceOverride):
+            model_price, source = resolution.model_price, resolution.source
+        else:
+            model_price = resolution.model.get_prices(at or datetime.now(tz=UTC))
+            source = resolution.source
+        try:
+            input_usd, output_usd, total_usd = self._function(model_price)(consistent_usage(usage))
+        except (ValueError, ArithmeticError) as exc:  # a price genai-prices itself cannot evaluate
+            return PriceResult.unpriced(f"genai-prices cannot price {model}: {exc}")
+        return PriceResult(total_usd, input_usd, output_usd, source)
+
+    def _function(self, model_price: ModelPrice) -> PriceFunction:
+        # ModelPrice is unhashable; key by identity and keep the object so the id stays valid.
+        cached = self._functions.get(id(model_price))
+        if cached is not None and cached[0] is model_price:
+            return cached[1]
+        if len(self._functions) >= _CACHE_LIMIT:
+            self._functions.clear()
+        function = PriceFunction(model_price)
+        self._functions[id(model_price)] = (model_price, function)
+        return function
+
+    def _resolve(self, provider: str | None, model: str) -> _Resolution:
+        snapshot = get_snapshot()
+        if snapshot is not self._snapshot:  # genai-prices' UpdatePrices swapped in newer data
+            self._resolved.clear()
+            self._snapshot = snapshot
+        key = (provider, model)
+        resolution = self._resolved.get(key)
+        if resolution is None:
+            if len(self._resolved) >= _CACHE_LIMIT:
+                self._resolved.clear()
+            resolution = self._resolved[key] = self._lookup(snapshot, provider, model)
+        return resolution
+
+    def _lookup(self, snapshot: DataSnapshot, provider: str | None, model: str) -> _Resolution:
+        provider_key = provider.strip().lower() if provider else None
+        model_key = model.strip().lower()
+        override = self._overrides.get((provider_key, model_key)) or self._overrides.get((None, model_key))
+        if override is not None:
+            return override
+        provider_id = _PROVIDER_ALIASES.get(provider_key, provider_key) if provider_key else None
+        hint = "; add it to a prices file (AGENTOPS_OTEL_PRICES_FILE) to price it"
+        if provider_id is not None and find_provider_by_id(snapshot.providers, provider_id) is None:
+            return f"unknown provider {provider!r} for model {model!r}{hint}"
+        try:
+            found_provider, found_model = snapshot.find_provider_model(model_key, None, provider_id, None)
+        except LookupError:
+            where = f" of provider {provider!r}" if provider else ""
+            return f"unknown model {model!r}{where}{hint}"
+        return _Known(found_model, f"{self._library_source} ({found_provider.id}/{found_model.id})")

@@ -1,0 +1,139 @@
+"""Small pure functions between ended spans and prices: read usage, write cost, copy a span."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from opentelemetry.sdk.trace import ReadableSpan
+
+from .. import semconv as sc
+from ..model import Usage
+from ._pricer import PriceResult
+
+_LLM_OPERATIONS = frozenset(
+    {
+        sc.GenAiOperationNameValues.CHAT,
+        sc.GenAiOperationNameValues.TEXT_COMPLETION,
+        sc.GenAiOperationNameValues.EMBEDDINGS,
+        sc.GenAiOperationNameValues.GENERATE_CONTENT,
+    }
+)
+# Current names first, then the names older instrumentations still emit.
+_INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS)
+_OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS)
+
+
+def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, Any]:
+    for key in keys:
+        value = attrs.get(key)
+        if value is not None:
+            return key, value
+    return keys[0], None
+
+
+def has_usage(attrs: Mapping[str, Any]) -> bool:
+    return _first(attrs, _INPUT_KEYS)[1] is not None or _first(attrs, _OUTPUT_KEYS)[1] is not None
+
+
+def is_llm_call(attrs: Mapping[str, Any]) -> bool:
+    """An LLM call by declared type or GenAI operation, or an undeclared span that reports usage.
+
+    Agent, tool and session spans are never priced even when an instrumentation sums its
+    children's usage onto them: that would count the same tokens twice.
+    """
+    declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
+    if declared is not None:
+        return declared == sc.SpanTypeValues.LLM
+    operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
+    if operation is not None:
+        return operation in _LLM_OPERATIONS
+    return has_usage(attrs)
+
+
+def _count(key: str, value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
+        raise ValueError(f"{key}={value!r} is not a token count")
+    return int(value)
+
+
+def usage_of(attrs: Mapping[str, Any]) -> Usage | None:
+    """Token usage of a span; None when it reports none; ValueError for values that are not counts."""
+    input_key, input_tokens = _first(attrs, _INPUT_KEYS)
+    output_key, output_tokens = _first(attrs, _OUTPUT_KEYS)
+    if input_tokens is None and output_tokens is None:
+        return None
+    return Usage(
+        _count(input_key, input_tokens),
+        _count(output_key, output_tokens),
+        _count(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
+        _count(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)),
+        _count(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
+    )
+
+
+def model_of(attrs: Mapping[str, Any]) -> str | None:
+    model = attrs.get(sc.GEN_AI_RESPONSE_MODEL) or attrs.get(sc.GEN_AI_REQUEST_MODEL)
+    return str(model) if model else None
+
+
+def provider_of(attrs: Mapping[str, Any]) -> str | None:
+    provider = attrs.get(sc.GEN_AI_PROVIDER_NAME) or attrs.get(sc.GEN_AI_SYSTEM)
+    return str(provider) if provider else None
+
+
+def cost_attributes(result: PriceResult) -> dict[str, Any]:
+    if result.total is None:
+        return {
+            sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.UNPRICED,
+            sc.AGENTOPS_COST_UNPRICED_REASON: result.unpriced_reason or "unknown",
+        }
+    return {
+        sc.AGENTOPS_COST_USD: float(result.total),
+        sc.AGENTOPS_COST_INPUT_USD: float(result.input or 0),
+        sc.AGENTOPS_COST_OUTPUT_USD: float(result.output or 0),
+        sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED,
+        sc.AGENTOPS_COST_SOURCE: result.source or "",
+    }
+
+
+class _CopiedSpan(ReadableSpan):
+    """A ReadableSpan with extra attributes that still reports what the original dropped."""
+
+    def __init__(self, original: ReadableSpan, attributes: dict[str, Any]) -> None:
+        super().__init__(
+            name=original.name,
+            context=original.context,
+            parent=original.parent,
+            resource=original.resource,
+            attributes=attributes,
+            events=original.events,
+            links=original.links,
+            kind=original.kind,
+            status=original.status,
+            start_time=original.start_time,
+            end_time=original.end_time,
+            instrumentation_scope=original.instrumentation_scope,
+        )
+        self._dropped = (original.dropped_attributes, original.dropped_events, original.dropped_links)
+
+    @property
+    def dropped_attributes(self) -> int:
+        return self._dropped[0]
+
+    @property
+    def dropped_events(self) -> int:
+        return self._dropped[1]
+
+    @property
+    def dropped_links(self) -> int:
+        return self._dropped[2]
+
+
+def with_attributes(span: ReadableSpan, extra: Mapping[str, Any]) -> ReadableSpan:
+    """A copy of an ended span with `extra` merged over its attributes (ended spans are read-only)."""
+    attributes = dict(span.attributes or {})
+    attributes.update(extra)
+    return _CopiedSpan(span, attributes)

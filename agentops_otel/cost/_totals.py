@@ -1,0 +1,98 @@
+"""Running per-session totals of LLM usage and cost, bounded in memory and thread-safe."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .. import semconv as sc
+from ..model import Usage
+
+_log = logging.getLogger("agentops_otel.cost")
+
+
+@dataclass(slots=True)
+class SessionTotals:
+    usage: Usage
+    cost: Decimal
+    complete: bool
+    llm_calls: int
+
+    @classmethod
+    def empty(cls) -> SessionTotals:
+        return cls(Usage(), Decimal(0), True, 0)
+
+    def attributes(self) -> dict[str, Any]:
+        return {
+            sc.AGENTOPS_SESSION_USAGE_INPUT_TOKENS: self.usage.input_tokens,
+            sc.AGENTOPS_SESSION_USAGE_OUTPUT_TOKENS: self.usage.output_tokens,
+            sc.AGENTOPS_SESSION_USAGE_CACHE_READ_TOKENS: self.usage.cache_read_tokens,
+            sc.AGENTOPS_SESSION_USAGE_CACHE_WRITE_TOKENS: self.usage.cache_write_tokens,
+            sc.AGENTOPS_SESSION_LLM_CALLS: self.llm_calls,
+            sc.AGENTOPS_SESSION_COST_USD: float(self.cost),
+            sc.AGENTOPS_SESSION_COST_COMPLETE: self.complete,
+        }
+
+
+class SessionTotalsTable:
+    """Totals per `session.id` until the session root ends.
+
+    Holds at most `max_sessions` open sessions: a session whose root never ends (the process
+    crashed mid-run, the root was not sampled) is evicted, least recently updated first, with one
+    warning. LLM spans that end after their session root (a leaked thread) are not added to a fresh
+    entry that nobody would ever read: the ids of recently closed sessions are remembered.
+    """
+
+    def __init__(self, max_sessions: int = 10_000) -> None:
+        if max_sessions < 1:
+            raise ValueError(f"max_sessions must be at least 1, got {max_sessions}")
+        self._max = max_sessions
+        self._open: OrderedDict[str, SessionTotals] = OrderedDict()
+        self._closed: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self.evicted = 0
+        self.late_calls = 0
+
+    def add(self, session_id: str, usage: Usage | None, cost: Decimal | None) -> None:
+        """Count one LLM call; `cost` None means it could not be priced."""
+        with self._lock:
+            if session_id in self._closed:
+                self.late_calls += 1
+                return
+            totals = self._open.get(session_id)
+            if totals is None:
+                totals = self._open[session_id] = SessionTotals.empty()
+                if len(self._open) > self._max:
+                    self._open.popitem(last=False)
+                    self.evicted += 1
+                    if self.evicted == 1:
+                        _log.warning(
+                            "more than %d sessions are open at once; dropping cost totals of the oldest",
+                            self._max,
+                        )
+            else:
+                self._open.move_to_end(session_id)
+            totals.llm_calls += 1
+            if usage is not None:
+                totals.usage = totals.usage + usage
+            if cost is None:
+                totals.complete = False
+            else:
+                totals.cost += cost
+
+    def close(self, session_id: str) -> SessionTotals:
+        """The session's totals (empty if it made no LLM call); later calls are not counted."""
+        with self._lock:
+            totals = self._open.pop(session_id, None) or SessionTotals.empty()
+            self._closed[session_id] = None
+            if len(self._closed) > self._max:
+                self._closed.popitem(last=False)
+            return totals
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._open)
