@@ -91,6 +91,11 @@ SERVICE_NAME: Final = "service.name"
 SERVICE_VERSION: Final = "service.version"
 DEPLOYMENT_ENVIRONMENT_NAME: Final = "deployment.environment.name"
 
+# Our self-metrics
+METRIC_AGENTOPS_EXPORT_SPANS_DELIVERED: Final = "agentops.export.spans.delivered"
+METRIC_AGENTOPS_EXPORT_SPANS_SPOOLED: Final = "agentops.export.spans.spooled"
+METRIC_AGENTOPS_EXPORT_SPANS_DROPPED: Final = "agentops.export.spans.dropped"
+
 
 class CostStatusValues(StrEnum):
     """Values of `agentops.cost.status`."""
