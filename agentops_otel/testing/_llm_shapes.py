@@ -85,8 +85,7 @@ def chat_completion(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[s
     message: dict[str, Any] = {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
     if calls:
         message["tool_calls"] = [
-            {"id": i, "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}
-            for i, n, a in calls
+            {"id": i, "type": "function", "function": {"name": n, "arguments": json.dumps(a)}} for i, n, a in calls
         ]
     return {
         "id": srv.next_id("chatcmpl-"),

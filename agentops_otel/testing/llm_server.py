@@ -7,6 +7,7 @@ Point the REAL client libraries at it::
     with LLMServer() as server:                       # 127.0.0.1, a free port, one thread per connection
         oai = openai.OpenAI(base_url=server.openai_base_url, api_key="sk-test")        # .../v1
         ant = anthropic.Anthropic(base_url=server.anthropic_base_url, api_key="sk-ant-test")
+        oai = server.openai_client()   # the same, with a fake key and max_retries=0 (async_client=True too)
 
         server.queue(Reply(text="billing"))           # the next request (any endpoint) gets this
         server.queue(Reply(tool_calls=[ToolCall("get_weather", {"city": "Paris"})]))
@@ -61,7 +62,21 @@ from typing import Any
 
 from . import _llm_shapes as shapes
 
-__all__ = ["ErrorReply", "LLMRequest", "LLMServer", "RecordedRequest", "Reply", "Rule", "ToolCall"]
+__all__ = [
+    "FAKE_ANTHROPIC_KEY",
+    "FAKE_OPENAI_KEY",
+    "ErrorReply",
+    "LLMRequest",
+    "LLMServer",
+    "RecordedRequest",
+    "Reply",
+    "Rule",
+    "ToolCall",
+]
+
+# Key-shaped fakes, so tests can check that no credential reaches telemetry.
+FAKE_OPENAI_KEY = "sk-test-openai-0123456789abcdef"
+FAKE_ANTHROPIC_KEY = "sk-ant-test-0123456789abcdef"
 
 
 @dataclass(frozen=True)
@@ -187,9 +202,7 @@ def _is_tool_result(message: Any) -> bool:
     if message.get("role") == "tool" or message.get("type") == "function_call_output":
         return True
     content = message.get("content")
-    return isinstance(content, list) and any(
-        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
-    )
+    return isinstance(content, list) and any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
 
 
 def describe(provider: str, api: str, body: dict[str, Any]) -> LLMRequest:
@@ -202,9 +215,7 @@ def describe(provider: str, api: str, body: dict[str, Any]) -> LLMRequest:
     ]
     tools = body.get("tools") or []
     names = tuple(
-        str(t.get("name") or (t.get("function") or {}).get("name") or "")
-        for t in tools
-        if isinstance(t, dict)
+        str(t.get("name") or (t.get("function") or {}).get("name") or "") for t in tools if isinstance(t, dict)
     )
     return LLMRequest(
         provider=provider,
@@ -246,7 +257,9 @@ class LLMServer:
         handler = type("_BoundHandler", (_Handler,), {"llm_server": self})
         self._httpd = ThreadingHTTPServer((self._host, self._port), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="llm-server", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="llm-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -279,6 +292,23 @@ class LLMServer:
     @property
     def anthropic_base_url(self) -> str:
         return self.base_url
+
+    # Real clients pointed here: no retries (a scripted error is seen once), fake keys.
+    def openai_client(self, *, async_client: bool = False, **options: Any) -> Any:
+        """An `openai.OpenAI` (or `AsyncOpenAI`) for this server; close it when done."""
+        import openai
+
+        options = {"api_key": FAKE_OPENAI_KEY, "max_retries": 0, **options}
+        cls = openai.AsyncOpenAI if async_client else openai.OpenAI
+        return cls(base_url=self.openai_base_url, **options)
+
+    def anthropic_client(self, *, async_client: bool = False, **options: Any) -> Any:
+        """An `anthropic.Anthropic` (or `AsyncAnthropic`) for this server; close it when done."""
+        import anthropic
+
+        options = {"api_key": FAKE_ANTHROPIC_KEY, "max_retries": 0, **options}
+        cls = anthropic.AsyncAnthropic if async_client else anthropic.Anthropic
+        return cls(base_url=self.anthropic_base_url, **options)
 
     # Script
     def queue(self, *replies: Reply | ErrorReply) -> None:
