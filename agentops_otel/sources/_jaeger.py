@@ -1,0 +1,251 @@
+"""Jaeger's query API: `/api/traces/{id}`, `/api/traces?service=...&tags=...`, and the api/v3 OTLP endpoints.
+
+    JaegerSource("http://localhost:16686")          # HTTP JSON API v1 (the Jaeger UI's API)
+    JaegerSource("http://localhost:16686/api/v3")   # api/v3: OTLP JSON answers
+
+Jaeger v1 spans carry OTel kind, status and scope as the tags `span.kind`, `otel.status_code`,
+`otel.status_description` and `otel.scope.name`, times in microseconds, the parent as a CHILD_OF
+reference, events as logs (the name in the `event` field), and 64-bit trace ids from older clients.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from .. import semconv as sc
+from ..errors import SourceError
+from ..model import EventRecord, LinkRecord, Session, SessionSummary, SpanRecord, build_session, summarize
+from ._http import build_url, get_json
+from ._otlp_json import ShapeError, as_int, hex_id, records_from_document, span_kind, status_code
+from ._select import matches, newest_first, pick
+
+DEFAULT_LOOKBACK_NS = 7 * 24 * 3600 * 10**9
+DEFAULT_LIMIT = 100
+# Jaeger flattens array attributes to JSON text; these are the ones our model reads as arrays.
+_ARRAY_ATTRIBUTES = frozenset(
+    {
+        sc.AGENTOPS_SESSION_TAGS,
+        sc.GEN_AI_RESPONSE_FINISH_REASONS,
+        sc.GEN_AI_REQUEST_STOP_SEQUENCES,
+        sc.GEN_AI_REQUEST_ENCODING_FORMATS,
+    }
+)
+# Tags that are OTel span fields in Jaeger's model, not attributes.
+_FIELD_TAGS = frozenset(
+    {
+        "span.kind",
+        "otel.status_code",
+        "otel.status_description",
+        "otel.scope.name",
+        "otel.scope.version",
+        "internal.span.format",
+        "error",
+        "w3c.tracestate",
+    }
+)
+
+
+def _tag_value(tag: Mapping[str, Any]) -> Any:
+    value, kind = tag.get("value"), str(tag.get("type", "string")).lower()
+    if kind == "int64":
+        return as_int(value, f"tag {tag.get('key')}")
+    if kind == "float64":
+        return float(value)  # type: ignore[arg-type]
+    if kind == "bool":
+        return value if isinstance(value, bool) else str(value).lower() == "true"
+    if kind == "string" and tag.get("key") in _ARRAY_ATTRIBUTES and isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        return tuple(parsed) if isinstance(parsed, list) else value
+    return value
+
+
+def _tags(tags: Any) -> dict[str, Any]:
+    return {str(t["key"]): _tag_value(t) for t in tags or ()}
+
+
+def _status(tags: dict[str, Any]) -> str:
+    if "otel.status_code" in tags:
+        return status_code(tags["otel.status_code"])
+    return "ERROR" if tags.get("error") is True else "UNSET"
+
+
+def _span(span: Mapping[str, Any], processes: Mapping[str, Any]) -> SpanRecord:
+    trace_id = hex_id(span.get("traceID"), 16, "traceID")
+    span_id = hex_id(span.get("spanID"), 8, "spanID")
+    if trace_id is None or span_id is None:
+        raise ShapeError(f"span {span.get('operationName')!r} has no traceID or spanID")
+    parent = hex_id(span.get("parentSpanID"), 8, "parentSpanID")
+    links: list[LinkRecord] = []
+    for ref in span.get("references") or ():
+        ref_trace = hex_id(ref.get("traceID"), 16, "reference traceID") or ""
+        ref_span = hex_id(ref.get("spanID"), 8, "reference spanID") or ""
+        if parent is None and ref.get("refType", "CHILD_OF") == "CHILD_OF" and ref_trace == trace_id:
+            parent = ref_span
+        elif ref_span != parent:
+            links.append(LinkRecord(ref_trace, ref_span))
+    tags = _tags(span.get("tags"))
+    start_ns = as_int(span.get("startTime", 0), "startTime") * 1000
+    process = processes.get(span.get("processID", "")) or span.get("process") or {}
+    resource = _tags(process.get("tags"))
+    if process.get("serviceName"):
+        resource[sc.SERVICE_NAME] = process["serviceName"]
+    events = []
+    for log in span.get("logs") or ():
+        fields = _tags(log.get("fields"))
+        name = fields.pop("event", "log")
+        events.append(EventRecord(str(name), as_int(log.get("timestamp", 0), "log timestamp") * 1000, fields))
+    return SpanRecord(
+        trace_id=trace_id,
+        span_id=span_id,
+        parent_span_id=parent,
+        name=str(span.get("operationName", "")),
+        start_ns=start_ns,
+        end_ns=start_ns + as_int(span.get("duration", 0), "duration") * 1000,
+        kind=span_kind(tags.get("span.kind") or "INTERNAL"),
+        status_code=_status(tags),
+        status_message=tags.get("otel.status_description") or None,
+        attributes={k: v for k, v in tags.items() if k not in _FIELD_TAGS},
+        events=tuple(events),
+        links=tuple(links),
+        resource=resource,
+        scope=tags.get("otel.scope.name"),
+    )
+
+
+def traces_from_response(doc: Any, where: str) -> list[list[SpanRecord]]:
+    """The traces in a Jaeger answer: v1 `{"data": [trace...]}`, one v1 trace, or api/v3 OTLP JSON."""
+    if isinstance(doc, Mapping) and ("result" in doc or "resourceSpans" in doc):
+        by_trace: dict[str, list[SpanRecord]] = {}
+        for record in records_from_document(doc, where):
+            by_trace.setdefault(record.trace_id, []).append(record)
+        return list(by_trace.values())
+    try:
+        if isinstance(doc, Mapping) and "data" in doc:
+            if doc.get("errors"):
+                raise SourceError(f"{where}: Jaeger answered with errors: {doc['errors']!r:.300}")
+            traces = doc["data"] or []
+        elif isinstance(doc, Mapping) and "spans" in doc:
+            traces = [doc]
+        else:
+            raise ShapeError("not a Jaeger answer (no data, spans or result)")
+        out = []
+        for trace in traces:
+            processes = trace.get("processes") or {}
+            records = [_span(span, processes) for span in trace.get("spans") or ()]
+            if records:
+                out.append(records)
+        return out
+    except ShapeError as exc:
+        raise SourceError(f"{where}: {exc}") from None
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:
+        raise SourceError(f"{where}: unexpected value in the Jaeger answer ({exc!r:.200})") from None
+
+
+class JaegerSource:
+    """Sessions from a Jaeger query service (v1 JSON API, or api/v3 when the URL ends in /api/v3)."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        base = url.rstrip("/")
+        self.v3 = base.endswith("/api/v3")
+        self.base = base.removesuffix("/api/v3")
+        self.timeout = timeout
+        self.description = f"jaeger:{url}"
+
+    def _get(self, path: str, query: dict[str, Any] | None = None) -> Any:
+        return get_json(build_url(self.base, path, query), self.timeout)
+
+    def _traces(self, path: str, query: dict[str, Any] | None = None) -> list[list[SpanRecord]]:
+        url = build_url(self.base, path, query)
+        doc = get_json(url, self.timeout)
+        return [] if doc is None else traces_from_response(doc, url)
+
+    def _services(self) -> list[str]:
+        doc = self._get("/api/v3/services" if self.v3 else "/api/services")
+        names = (doc or {}).get("services" if self.v3 else "data") or []
+        # Jaeger records its own query calls under its own name; they are never sessions.
+        return [str(n) for n in names if not str(n).startswith("jaeger")]
+
+    def _search(
+        self, service: str, since_ns: int | None, limit: int, attributes: dict[str, str]
+    ) -> list[list[SpanRecord]]:
+        now_ns = time.time_ns()
+        start_ns = since_ns if since_ns is not None else now_ns - DEFAULT_LOOKBACK_NS
+        if self.v3:
+
+            def rfc3339(ns: int) -> str:
+                return datetime.fromtimestamp(ns / 1e9, tz=UTC).isoformat().replace("+00:00", "Z")
+
+            query = {
+                "query.service_name": service,
+                "query.start_time_min": rfc3339(start_ns),
+                "query.start_time_max": rfc3339(now_ns + 60 * 10**9),
+                "query.num_traces": limit,
+                "query.attributes": json.dumps(attributes) if attributes else None,
+            }
+            return self._traces("/api/v3/traces", query)
+        query = {
+            "service": service,
+            "start": start_ns // 1000,
+            "end": (now_ns + 60 * 10**9) // 1000,
+            "limit": limit,
+            "tags": json.dumps(attributes) if attributes else None,
+        }
+        return self._traces("/api/traces", query)
+
+    def _found_sessions(
+        self, service: str | None, since_ns: int | None, limit: int, attributes: dict[str, str]
+    ) -> list[Session]:
+        sessions = []
+        for name in [service] if service else self._services():
+            for records in self._search(name, since_ns, limit, attributes):
+                session = build_session(records)
+                if all(session.root.attributes.get(k) == v for k, v in attributes.items()):
+                    sessions.append(session)
+        return sessions
+
+    def sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+        limit: int | None = None,
+    ) -> list[SessionSummary]:
+        query_limit = max(limit or DEFAULT_LIMIT, DEFAULT_LIMIT)
+        found = {s.trace_id: summarize(s) for s in self._found_sessions(service, since_ns, query_limit, {})}
+        return newest_first(
+            (s for s in found.values() if matches(s, since_ns=since_ns, tags=tags, status=status, service=service)),
+            limit,
+        )
+
+    def _by_trace_id(self, ident: str) -> Session | None:
+        try:
+            trace_id = hex_id(ident, 16, "trace id")
+        except ShapeError:
+            return None
+        if trace_id is None:
+            return None
+        if len(ident) == 16:  # a 64-bit id from an older client: ask with the id Jaeger stored
+            trace_id = ident.lower()
+        path = f"/api/v3/traces/{trace_id}" if self.v3 else f"/api/traces/{trace_id}"
+        traces = self._traces(path)
+        return build_session(traces[0]) if traces else None
+
+    def session(self, ident: str) -> Session:
+        ident = ident.strip()
+        if len(ident) in (16, 32):
+            found = self._by_trace_id(ident)
+            if found is not None:
+                return found
+        tagged = self._found_sessions(None, None, DEFAULT_LIMIT, {sc.SESSION_ID: ident}) if ident else []
+        if tagged:
+            return tagged[0]
+        return pick(self._found_sessions(None, None, DEFAULT_LIMIT, {}), ident, self.description)

@@ -1,0 +1,120 @@
+"""OTLP JSON files: the OpenTelemetry Collector file exporter's output (one `TracesData` per line)
+or a single JSON document, plain or gzip-compressed; a directory reads every such file in it.
+
+    source = OtlpFileSource("traces.jsonl.gz")
+    source.session("3f2a")   # by session id, trace id, or a unique prefix
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import SourceError
+from ..model import Session, SessionSummary, SpanRecord, build_sessions, summarize
+from ._otlp_json import ShapeError, iter_records, parse_json
+from ._select import matches, newest_first, pick
+
+_SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise SourceError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text at byte {exc.start}; is it an OTLP JSON file?") from None
+
+
+def _is_json_lines(text: str) -> bool:
+    """JSON Lines when the first non-blank line is a complete JSON value on its own."""
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                json.loads(line)
+            except ValueError:
+                return False
+            return True
+    return False
+
+
+def read_records(path: str | os.PathLike[str]) -> list[SpanRecord]:
+    """Every span in one OTLP JSON file. Raises SourceError naming the file and line that broke."""
+    path = Path(path)
+    text = _read_text(path)
+    records: list[SpanRecord] = []
+    if not text.strip():
+        return records  # the Collector creates the file before the first batch arrives
+    if not _is_json_lines(text):
+        doc = parse_json(text, str(path))
+        try:
+            return list(iter_records(doc))
+        except ShapeError as exc:
+            raise SourceError(f"{path}: {exc}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        doc = parse_json(line, f"{path} line {number}")
+        try:
+            records.extend(iter_records(doc))
+        except ShapeError as exc:
+            raise SourceError(f"{path} line {number}: {exc}") from None
+    return records
+
+
+class OtlpFileSource:
+    """Sessions from an OTLP JSON file (or a directory of them), re-read when a file changes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.description = f"file:{self.path}"
+        self._stamp: tuple[tuple[str, float, int], ...] | None = None
+        self._sessions: list[Session] = []
+
+    def _files(self) -> list[Path]:
+        if self.path.is_dir():
+            return sorted(p for p in self.path.iterdir() if p.is_file() and p.name.endswith(_SUFFIXES))
+        if not self.path.exists():
+            raise SourceError(f"{self.path}: no such file; give the path of an OTLP JSON file")
+        return [self.path]
+
+    def _load(self) -> list[Session]:
+        files = self._files()
+        stamp = tuple((str(p), p.stat().st_mtime, p.stat().st_size) for p in files)
+        if stamp != self._stamp:
+            records: list[SpanRecord] = []
+            for file in files:
+                records.extend(read_records(file))
+            self._sessions = build_sessions(records)
+            self._stamp = stamp
+        return self._sessions
+
+    def sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+        limit: int | None = None,
+    ) -> list[SessionSummary]:
+        summaries = (summarize(s) for s in self._load())
+        return newest_first(
+            (s for s in summaries if matches(s, since_ns=since_ns, tags=tags, status=status, service=service)),
+            limit,
+        )
+
+    def session(self, ident: str) -> Session:
+        return pick(self._load(), ident, self.description)

@@ -1,0 +1,109 @@
+"""Grafana Tempo's HTTP API: `/api/v2/traces/{id}` (`{"trace": ...}`), `/api/traces/{id}` (v1,
+`{"batches": [...]}`) and `/api/search` with TraceQL by session id, end state and service.
+
+    TempoSource("http://localhost:3200").session("3f2a...")
+
+Tempo answers OTLP JSON with base64 ids and enum names; the shared OTLP reader takes both.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from .. import semconv as sc
+from ..model import Session, SessionSummary, SpanRecord, build_session, summarize
+from ._http import build_url, get_json
+from ._otlp_json import ShapeError, hex_id, records_from_document
+from ._select import matches, newest_first, pick
+
+DEFAULT_LOOKBACK_S = 7 * 24 * 3600
+DEFAULT_LIMIT = 100
+
+
+def traceql(session_id: str | None = None, end_state: str | None = None, service: str | None = None) -> str:
+    """A TraceQL filter ANDing the given conditions; `{}` (every trace) when none is given."""
+    pairs = {
+        ("span", sc.SESSION_ID): session_id,
+        ("span", sc.AGENTOPS_SESSION_END_STATE): end_state,
+        ("resource", sc.SERVICE_NAME): service,
+    }
+    conditions = [f"{scope}.{key} = {json.dumps(v)}" for (scope, key), v in pairs.items() if v]
+    return "{ " + " && ".join(conditions) + " }" if conditions else "{}"
+
+
+def _search_trace_id(value: Any) -> str | None:
+    # Tempo's search results drop leading zeros from hex trace ids.
+    text = str(value or "").strip()
+    if 0 < len(text) < 32 and all(c in "0123456789abcdefABCDEF" for c in text):
+        text = text.rjust(32, "0")
+    try:
+        return hex_id(text, 16, "traceID")
+    except ShapeError:
+        return None
+
+
+class TempoSource:
+    """Sessions from a Tempo query frontend."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        self.base = url.rstrip("/")
+        self.timeout = timeout
+        self.description = f"tempo:{url}"
+
+    def _trace(self, trace_id: str) -> list[SpanRecord] | None:
+        for path in (f"/api/v2/traces/{trace_id}", f"/api/traces/{trace_id}"):
+            url = build_url(self.base, path)
+            doc = get_json(url, self.timeout)
+            if doc is not None:
+                records = records_from_document(doc, url)
+                return records or None
+        return None
+
+    def _search(self, q: str, since_ns: int | None, limit: int) -> list[Session]:
+        now = int(time.time())
+        start = since_ns // 10**9 if since_ns is not None else now - DEFAULT_LOOKBACK_S
+        url = build_url(self.base, "/api/search", {"q": q, "limit": limit, "start": start, "end": now + 60})
+        doc = get_json(url, self.timeout) or {}
+        found = doc.get("traces") if isinstance(doc, dict) else None
+        sessions = []
+        for hit in found or ():
+            trace_id = _search_trace_id(hit.get("traceID") if isinstance(hit, dict) else None)
+            records = self._trace(trace_id) if trace_id else None
+            if records:
+                sessions.append(build_session(records))
+        return sessions
+
+    def sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+        limit: int | None = None,
+    ) -> list[SessionSummary]:
+        q = traceql(end_state=status, service=service)
+        summaries = (summarize(s) for s in self._search(q, since_ns, max(limit or DEFAULT_LIMIT, 20)))
+        return newest_first(
+            (s for s in summaries if matches(s, since_ns=since_ns, tags=tags, status=status, service=service)),
+            limit,
+        )
+
+    def session(self, ident: str) -> Session:
+        ident = ident.strip()
+        if len(ident) in (22, 24, 32):
+            try:
+                trace_id = hex_id(ident, 16, "trace id")
+            except ShapeError:
+                trace_id = None
+            records = self._trace(trace_id) if trace_id else None
+            if records:
+                return build_session(records)
+        if ident:
+            tagged = self._search(traceql(session_id=ident), None, 20)
+            if tagged:
+                return tagged[0]
+        return pick(self._search("{}", None, DEFAULT_LIMIT), ident, self.description)
