@@ -1,0 +1,172 @@
+"""The benchmarks of issue 9: what each one measures, its baseline from the same run, and its target.
+
+A Measure is one fresh process (`bench/cases/SCRIPT.py VARIANT`, in a peer's venv when `env` is set).
+A Target compares two measures' medians (or judges one absolutely).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    script: str
+    variant: str
+    about: str
+    env: str | None = None  # a venv from bench/_envs.py; None: this interpreter (the project's venv)
+
+
+@dataclass(frozen=True)
+class Target:
+    """kind: 'ratio<=' subject/baseline, 'faster>=' baseline/subject, 'added<=' subject-baseline
+    (divided by `per` when set), '<=' / '>=' the subject alone."""
+
+    text: str
+    kind: str
+    limit: float
+    subject: str
+    baseline: str | None = None
+    per: float = 1.0
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    title: str
+    measures: tuple[Measure, ...]
+    targets: tuple[Target, ...]
+    repeat_factor: float = 1.0  # relative to --repeat (expensive cases run fewer times)
+    needs_sink: bool = False
+
+
+M = Measure
+T = Target
+
+BENCHMARKS: tuple[Benchmark, ...] = (
+    Benchmark(
+        "tool-call",
+        "decorated tool call in a session (arguments and result captured)",
+        (
+            M(
+                "bare-sdk",
+                "spans",
+                "bare-span",
+                "bare SDK span, 8 attributes by set_attribute, BatchSpanProcessor, dropping exporter",
+            ),
+            M("bare-sdk-start-attrs", "spans", "bare-span-start-attributes", "same, attributes passed at span start"),
+            M("ours-record_tool", "spans", "ours-tool", "@record_tool in a session, init() on the same provider"),
+            M("ours-record_action", "spans", "ours-action", "@record_action in a session"),
+            M("agentops-tool", "peers", "agentops-tool", "AgentOps 0.4 @tool in a session", env="agentops"),
+            M("traceloop-tool", "peers", "traceloop-tool", "Traceloop @tool in a workflow", env="traceloop"),
+            M("openlit-trace", "peers", "openlit-trace", "OpenLIT @trace", env="openlit"),
+        ),
+        (
+            T("record_tool / bare SDK <= 1.0", "ratio<=", 1.0, "ours-record_tool", "bare-sdk"),
+            T("record_action / bare SDK <= 1.0", "ratio<=", 1.0, "ours-record_action", "bare-sdk"),
+            T(">= 2.5x faster than AgentOps @tool", "faster>=", 2.5, "ours-record_tool", "agentops-tool"),
+            T(">= 1.8x faster than Traceloop @tool", "faster>=", 1.8, "ours-record_tool", "traceloop-tool"),
+        ),
+    ),
+    Benchmark(
+        "tracing-off",
+        "decorated call with tracing off",
+        (
+            M("plain", "spans", "plain", "the undecorated function"),
+            M("ours-no-init", "spans", "off-no-init", "@record_tool, no init() and no SDK provider"),
+            M("ours-sampled-out", "spans", "off-sampled-out", "@record_tool inside a session sampled out"),
+            M("otel-noop-api", "spans", "otel-noop-api", "the no-op OpenTelemetry API (span + 3 attributes)"),
+            M("agentops-off", "peers", "agentops-off", "AgentOps @tool before agentops.init()", env="agentops"),
+            M("traceloop-off", "peers", "traceloop-off", "Traceloop @tool before Traceloop.init()", env="traceloop"),
+        ),
+        (
+            T("no init(): <= 3 us added", "added<=", 3.0, "ours-no-init", "plain", unit="us"),
+            T("sampled out: <= 3 us added", "added<=", 3.0, "ours-sampled-out", "plain", unit="us"),
+        ),
+    ),
+    Benchmark(
+        "session",
+        "session of 1 root + 100 tool steps",
+        (
+            M("bare-sdk", "sessions", "bare", "root span + 100 bare SDK spans (8 attributes each)"),
+            M("ours", "sessions", "ours", "session() + 100 @record_tool calls"),
+        ),
+        (T("ours / bare SDK <= 1.1", "ratio<=", 1.1, "ours", "bare-sdk"),),
+    ),
+    Benchmark(
+        "session-rss",
+        "RSS growth over 10,000 sessions (1 root + 5 steps each)",
+        (
+            M("bare-sdk", "sessions", "bare-rss", "bare SDK spans of the same shape"),
+            M("ours", "sessions", "ours-rss", "session() + @record_tool steps"),
+        ),
+        (T("ours <= 2 MB", "<=", 2.0, "ours", unit="MB"),),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
+        "startup",
+        "fresh process to first span exported (OTLP/HTTP to a loopback sink)",
+        (
+            M("bare-sdk", "startup", "bare", "import SDK + OTLP exporter, provider, span, flush"),
+            M("ours", "startup", "ours-otlp", "import agentops_otel; init() (OTLP), session, flush"),
+            M("ours-store", "startup", "ours-store", "import agentops_otel; init() (default: local store)"),
+            M("agentops", "peers", "agentops-startup", "import agentops; init(); session; flush", env="agentops"),
+            M("traceloop", "peers", "traceloop-startup", "Traceloop.init(); workflow; flush", env="traceloop"),
+            M("openlit", "peers", "openlit-startup", "openlit.init(); trace; flush", env="openlit"),
+        ),
+        (T("ours / bare SDK <= 1.5", "ratio<=", 1.5, "ours", "bare-sdk"),),
+        repeat_factor=1.4,
+        needs_sink=True,
+    ),
+    Benchmark(
+        "llm-call",
+        "OpenAI chat call through the instrumented client (loopback server in its own process)",
+        (
+            M("plain", "llm", "plain", "uninstrumented openai client"),
+            M("ours", "llm", "ours", "instrumented by init(), in a session"),
+        ),
+        (T("<= 150 us added per call", "added<=", 150.0, "ours", "plain", unit="us"),),
+    ),
+    Benchmark(
+        "llm-stream",
+        "OpenAI streaming chat call, 400 chunks",
+        (
+            M("plain", "llm", "plain-stream", "uninstrumented client, stream read to the end"),
+            M("ours", "llm", "ours-stream", "instrumented, in a session"),
+        ),
+        (T("<= 5 us added per chunk", "added<=", 5.0, "ours", "plain", per=400, unit="us"),),
+    ),
+    Benchmark(
+        "cost",
+        "cost processor on LLM spans",
+        (
+            M("without", "pipeline", "llm-spans-plain", "LLM spans through BatchSpanProcessor only"),
+            M("with", "pipeline", "llm-spans-cost", "the same wrapped by CostProcessor"),
+        ),
+        (T("<= 10 us added per LLM span", "added<=", 10.0, "with", "without", unit="us"),),
+    ),
+    Benchmark(
+        "store-write",
+        "local store write (LocalStoreExporter.export of 512-span batches)",
+        (M("store", "pipeline", "store-write", "spans handed to the exporter, SQLite WAL file"),),
+        (T(">= 20,000 spans/s", ">=", 20_000, "store", unit="spans/s"),),
+    ),
+    Benchmark(
+        "replay",
+        "replay of a 10,000-span session read from the store",
+        (
+            M("text", "readback", "replay-text", "store -> Session -> render_timeline"),
+            M("html", "readback", "replay-html", "store -> Session -> HTML page"),
+        ),
+        (T("text <= 1 s", "<=", 1.0, "text", unit="s"), T("HTML <= 2 s", "<=", 2.0, "html", unit="s")),
+        repeat_factor=0.6,
+    ),
+    Benchmark(
+        "otlp-reader",
+        "OTLP JSON reader (Collector file exporter format, 20,000 spans)",
+        (M("reader", "readback", "otlp-read", "file -> SpanRecords"),),
+        (T(">= 50,000 spans/s", ">=", 50_000, "reader", unit="spans/s"),),
+    ),
+)
