@@ -65,7 +65,13 @@ class ReliableExportProcessor(SpanProcessor):
         self._closed = False
         self._start()
         weak_self = weakref.ref(self)
-        os.register_at_fork(after_in_child=lambda: (p := weak_self()) is not None and p._start())
+
+        def restart_in_child() -> None:
+            processor = weak_self()
+            if processor is not None and not processor._closed:
+                processor._start()
+
+        os.register_at_fork(after_in_child=restart_in_child)
 
     def _open_spool(self) -> DiskSpool | None:
         if self._settings.spool_dir is None:
@@ -85,6 +91,7 @@ class ReliableExportProcessor(SpanProcessor):
         self._queue: deque[ReadableSpan] = deque()
         self._waiting: deque[tuple[bytes, int]] = deque()  # encoded batches, oldest first (no spool)
         self._waiting_spans = 0
+        self._in_hand = 0  # spans the worker took from the queue and has not yet delivered or parked
         self._spool_has_batches = self._spool is not None
         self._wake = threading.Event()
         self._flushed = threading.Condition()
@@ -109,7 +116,7 @@ class ReliableExportProcessor(SpanProcessor):
         if not span.context.trace_flags.sampled:
             return
         queue = self._queue
-        if len(queue) + self._waiting_spans >= self._settings.max_queue_size:
+        if len(queue) + self._in_hand + self._waiting_spans >= self._settings.max_queue_size:
             self.stats.record_dropped(1, QUEUE_FULL)
             return
         queue.append(span)
@@ -136,7 +143,7 @@ class ReliableExportProcessor(SpanProcessor):
         self._wake.set()
         self._worker.join(_SHUTDOWN_JOIN_S)
         self._closed = True
-        stuck = len(self._queue) + self._waiting_spans  # only when the worker did not finish in time
+        stuck = len(self._queue) + self._in_hand + self._waiting_spans  # only when the worker did not finish in time
         self.stats.record_dropped(stuck, NOT_DELIVERED_AT_EXIT)
         try:
             self._transport.close()
@@ -179,11 +186,10 @@ class ReliableExportProcessor(SpanProcessor):
         healthy = self._may_send(flush) and self._send_waiting()
         for spans in self._take_batches():
             payload = self._encode(spans)
-            if payload is None:
-                continue
-            if not healthy or self._attempt(payload, len(spans)) is False:
+            if payload is not None and (not healthy or self._attempt(payload, len(spans)) is False):
                 healthy = False
                 self._keep_waiting(payload, len(spans))
+            self._in_hand -= len(spans)  # after _keep_waiting counted them, so the bound never dips
 
     def _finish(self) -> None:
         """At shutdown: one last delivery round unless backing off; then spool or count the rest."""
@@ -197,6 +203,7 @@ class ReliableExportProcessor(SpanProcessor):
         size, queue = self._settings.max_batch_size, self._queue
         batches: list[list[ReadableSpan]] = []
         remaining = len(queue)  # spans appended while we work wait for the next cycle
+        self._in_hand = remaining
         while remaining:
             take = min(size, remaining)
             batches.append([queue.popleft() for _ in range(take)])

@@ -111,7 +111,9 @@ class HttpTransport:
             with suppress_instrumentation():  # never trace our own export requests
                 response = self._session.post(self.endpoint, data=payload, timeout=self._timeout)
         except requests.RequestException as error:
-            return SendOutcome(False, retryable=True, error_type=type(error).__name__, detail=str(error))
+            # requests wraps urllib3's MaxRetryError; its `reason` is the readable part.
+            reason = getattr(error.args[0], "reason", None) if error.args else None
+            return SendOutcome(False, retryable=True, error_type=type(error).__name__, detail=str(reason or error))
         status = response.status_code
         if 200 <= status < 300:
             rejected, message = _rejected(response.content)
