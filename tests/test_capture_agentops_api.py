@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from opentelemetry import trace
 
 import agentops_otel as agentops
 from agentops_otel import ActionEvent, ErrorEvent, LLMEvent, ToolEvent, record_action
@@ -135,3 +136,5 @@ def test_end_all_sessions_ends_every_open_session():
     handles = [agentops.start_session(tags=[str(i)]) for i in range(3)]
     agentops.end_all_sessions()
     assert [h.get().end_state for h in handles] == ["Indeterminate"] * 3
+    # Ended out of order, they still restore the context from before the first one.
+    assert not trace.get_current_span().is_recording()

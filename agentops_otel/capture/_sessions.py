@@ -178,16 +178,22 @@ def _enter(handle: SessionHandle) -> None:
 
 
 def _leave(handle: SessionHandle) -> None:
-    """Take an ended session off this context's stack; restore the context it started from."""
+    """Take an ended session off this context's stack and restore the context it started from.
+
+    A session ended out of order hands its starting context to the one above it, so ending the
+    last one always restores the context from before the first.
+    """
     stack = _stack.get()
     if handle not in stack:
         return
-    if stack[-1] is handle:
-        previous = getattr(handle, "previous_context", None)
-        if previous is not None:
-            # Not detach(): the session may end in another task or frame than the one it started in.
-            otel_context.attach(previous)
-    _stack.set(tuple(h for h in stack if h is not handle))
+    index = stack.index(handle)
+    previous = getattr(handle, "previous_context", None)
+    if index + 1 < len(stack):
+        stack[index + 1].previous_context = previous  # type: ignore[attr-defined]
+    elif previous is not None:
+        # Not detach(): the session may end in another task or frame than the one it started in.
+        otel_context.attach(previous)
+    _stack.set(stack[:index] + stack[index + 1 :])
 
 
 def start_session(tags: Sequence[str] | None = None, name: str | None = None, **attributes: Any) -> SessionHandle:
