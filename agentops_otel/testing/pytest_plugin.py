@@ -1,0 +1,251 @@
+"""pytest plugin: each test recorded as an agent session, replay links on failure, a run summary.
+
+Opt in with `pytest --agentops` or, in the ini file, `agentops = true`. Then each test runs in its own
+session (named and tagged with the node id) that ends Success or Fail with the test's outcome
+(Indeterminate when skipped; Fail for an expected failure). Sessions that the code under test starts
+are linked to it. Fixtures:
+
+    agentops_session    the test's own session (a SessionHandle: `.get()` reads it as a Session)
+    agentops_sessions   the sessions started during the test, as Sessions, oldest first (live view)
+    agentops_snapshot   assert a session's trajectory against a golden file (works without --agentops)
+
+A failing test's report carries the replay links of its sessions, and the run ends with a summary:
+sessions, failures, tokens, cost, and the replay links of each failed test.
+
+Always, also when off: the phase reports are set on the item (`item.rep_setup`, `item.rep_call`,
+`item.rep_teardown`), so a fixture can read `request.node.rep_call.failed`.
+
+Options (each has an ini twin):
+    --agentops                     / agentops = true
+    --agentops-update-snapshots    / agentops_update_snapshots = true
+    --agentops-snapshot-dir=DIR    / agentops_snapshot_dir = DIR   (default: __agentops_snapshots__
+                                     next to each test file)
+
+This module imports only pytest at import time; recording code is imported when first needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ._recording import SessionWatcher, TestRecording
+
+_REPORT_ATTRIBUTE = "agentops"  # plain data on the teardown report; xdist carries it to the controller
+_SNAPSHOT_DIR = "__agentops_snapshots__"
+
+
+@dataclass
+class _RunState:
+    enabled: bool
+    update_snapshots: bool
+    snapshot_dir: str | None
+    watchers: dict[int, SessionWatcher] = field(default_factory=dict)
+    results: list[dict[str, Any]] = field(default_factory=list)  # one per test, from teardown reports
+
+
+_run_key = pytest.StashKey[_RunState]()
+_test_key = pytest.StashKey["TestRecording"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agentops", "agentops-otel: record each test as an agent session")
+    group.addoption(
+        "--agentops",
+        action="store_true",
+        default=None,
+        help="record each test as a session, link replays on failure, print a summary (ini: agentops)",
+    )
+    group.addoption(
+        "--agentops-update-snapshots",
+        action="store_true",
+        default=None,
+        help="write trajectory snapshots instead of comparing them (ini: agentops_update_snapshots)",
+    )
+    group.addoption(
+        "--agentops-snapshot-dir",
+        default=None,
+        metavar="DIR",
+        help=f"where trajectory snapshots live (default: {_SNAPSHOT_DIR} beside each test file; "
+        "ini: agentops_snapshot_dir)",
+    )
+    parser.addini("agentops", "record each test as an agent session (like --agentops)", type="bool", default=False)
+    parser.addini(
+        "agentops_update_snapshots",
+        "write trajectory snapshots instead of comparing them",
+        type="bool",
+        default=False,
+    )
+    parser.addini("agentops_snapshot_dir", "where trajectory snapshots live", default="")
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    value = config.getoption(name)
+    return value if value is not None else config.getini(name)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    state = config.stash[_run_key] = _RunState(
+        enabled=bool(_option(config, "agentops")),
+        update_snapshots=bool(_option(config, "agentops_update_snapshots")),
+        snapshot_dir=_option(config, "agentops_snapshot_dir") or None,
+    )
+    # Always registered: under xdist the controller runs no tests itself but prints the workers' facts.
+    config.pluginmanager.register(_Summary(state), "agentops-summary")
+
+
+def _state(config: pytest.Config) -> _RunState:
+    return config.stash[_run_key]
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    if _state(item.config).enabled:
+        from ._recording import TestRecording, ensure_watcher
+
+        item.stash[_test_key] = TestRecording(ensure_watcher(_state(item.config).watchers), item.nodeid)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    # The common recipe's attributes, set whether or not recording is on.
+    setattr(item, f"rep_{report.when}", report)
+    recording = item.stash.get(_test_key, None)
+    if recording is not None:
+        if report.failed:
+            _add_links(report, recording)
+        if report.when == "teardown":
+            _finish(item, recording, report)
+    return report
+
+
+def _links_text(recording: TestRecording) -> str:
+    from ._describe import session_header
+
+    lines = [session_header(recording.handle.get())]
+    lines += [f"  started in the test: {session_header(s)}" for s in recording.sessions]
+    return "\n".join(lines)
+
+
+def _add_links(report: pytest.TestReport, recording: TestRecording) -> None:
+    text = _links_text(recording)
+    longrepr = report.longrepr
+    if hasattr(longrepr, "addsection"):
+        longrepr.addsection("agentops sessions", text)
+    else:
+        report.sections.append(("agentops sessions", text))
+
+
+def _verdict(item: pytest.Item, teardown: pytest.TestReport) -> tuple[str, str | None]:
+    """The session's end state from the test's three phases."""
+    reports = [getattr(item, "rep_setup", None), getattr(item, "rep_call", None), teardown]
+    for report in reports:
+        if report is not None and report.failed:
+            return "Fail", f"test {report.when} failed: {_crash_message(report)}"
+    for report in reports:
+        if report is not None and report.skipped:
+            if hasattr(report, "wasxfail"):
+                return "Fail", f"expected failure (xfail): {_crash_message(report)}"
+            return "Indeterminate", f"skipped: {_skip_reason(report)}"
+    return "Success", None
+
+
+def _crash_message(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None) or str(report.longrepr or "")
+    return message.strip().splitlines()[0][:500] if message.strip() else report.outcome
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr or "skipped")
+
+
+def _finish(item: pytest.Item, recording: TestRecording, teardown: pytest.TestReport) -> None:
+    from ._recording import session_facts
+
+    state, reason = _verdict(item, teardown)
+    own = recording.handle.end(state, reason)
+    for watcher in _state(item.config).watchers.values():
+        watcher.finish()
+    sessions = [session_facts(own)] + [session_facts(s) for s in recording.sessions]
+    item.user_properties.append(("agentops_session_id", own.session_id))
+    if sessions[0]["url"]:
+        item.user_properties.append(("agentops_replay", sessions[0]["url"]))
+    setattr(teardown, _REPORT_ATTRIBUTE, {"nodeid": item.nodeid, "failed": state == "Fail", "sessions": sessions})
+    del item.stash[_test_key]
+
+
+class _Summary:
+    """Collects the facts teardown reports carry (from this process or xdist workers) and prints them."""
+
+    def __init__(self, state: _RunState) -> None:
+        self._state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        facts = getattr(report, _REPORT_ATTRIBUTE, None)
+        if isinstance(facts, dict):
+            self._state.results.append(facts)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if not self._state.results:
+            return
+        from ._summary import summary_lines
+
+        terminalreporter.write_sep("=", "agentops sessions")
+        for line in summary_lines(self._state.results):
+            terminalreporter.write_line(line)
+
+
+def _recording_or_fail(request: pytest.FixtureRequest, fixture: str) -> TestRecording:
+    recording = request.node.stash.get(_test_key, None)
+    if recording is None:
+        pytest.fail(
+            f"the {fixture} fixture needs recording on: run pytest with --agentops, or set `agentops = true` "
+            "in the [pytest] section of your ini file",
+            pytrace=False,
+        )
+    return recording
+
+
+@pytest.fixture
+def agentops_session(request: pytest.FixtureRequest) -> Any:
+    """The test's own session (a SessionHandle); pass it to the assertions, or `.get()` a Session."""
+    return _recording_or_fail(request, "agentops_session").handle
+
+
+@pytest.fixture
+def agentops_sessions(request: pytest.FixtureRequest) -> Any:
+    """The sessions started during this test (the test's own excluded), oldest first, read live."""
+    return _recording_or_fail(request, "agentops_sessions").sessions
+
+
+@pytest.fixture
+def agentops_snapshot(request: pytest.FixtureRequest) -> Callable[..., None]:
+    """`agentops_snapshot(session, name=None)`: compare the trajectory with its golden file.
+
+    The file is DIR/<test file stem>/<test name>[-<name>].json; `--agentops-update-snapshots` writes it.
+    """
+    from .snapshots import assert_matches_snapshot, snapshot_path
+
+    state = _state(request.config)
+    test_file = Path(str(request.node.path))
+    base = Path(state.snapshot_dir) if state.snapshot_dir else test_file.parent / _SNAPSHOT_DIR
+    if not base.is_absolute():
+        base = Path(str(request.config.rootpath)) / base
+
+    def check(session: Any, name: str | None = None) -> None:
+        __tracebackhide__ = True
+        path = snapshot_path(base / test_file.stem, request.node.name, name)
+        assert_matches_snapshot(session, path, update=state.update_snapshots)
+
+    return check
