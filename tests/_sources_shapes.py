@@ -38,6 +38,7 @@ def session_spans(
     service: str = "support-bot",
     fail: bool = True,
     extra_steps: int = 0,
+    tool_name: str = "lookup",
 ) -> list[ReadableSpan]:
     """One failing support-bot session: an LLM call, a tool call, and an action that raises."""
     exporter = InMemorySpanExporter()
@@ -81,13 +82,13 @@ def session_spans(
     )
     llm.end(end_time=T0 + 900 * MS)
     tool = tracer.start_span(
-        "execute_tool lookup",
+        f"execute_tool {tool_name}",
         context=ctx,
         start_time=T0 + 1000 * MS,
         attributes={
             **stamp,
             sc.GEN_AI_OPERATION_NAME: "execute_tool",
-            sc.GEN_AI_TOOL_NAME: "lookup",
+            sc.GEN_AI_TOOL_NAME: tool_name,
             sc.GEN_AI_TOOL_CALL_ID: "call_1",
             sc.GEN_AI_TOOL_CALL_ARGUMENTS: json.dumps({"query": prompt}),
             sc.GEN_AI_TOOL_CALL_RESULT: json.dumps({"result": tool_output, "big": 2**60}),
