@@ -267,7 +267,7 @@ def _build(
                 type(candidate).__name__,
             )
     else:
-        provider = candidate
+        provider = candidate  # type: ignore[assignment]  # an SDK provider, checked above
         if service_name or service_version or environment:
             _log.warning("service_name/service_version/environment are ignored: the given provider has a resource")
 

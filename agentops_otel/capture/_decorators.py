@@ -95,7 +95,7 @@ def _bound_arguments(
 
 def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
     def decorate(func: Any) -> Any:
-        step_name = name or getattr(func, "__name__", "step")
+        step_name = str(name or getattr(func, "__name__", "step"))
         span_name = kind.span_prefix + step_name
         static = kind.start_attributes(step_name)
         is_gen = inspect.isgeneratorfunction(func)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Link, Status, StatusCode
+from opentelemetry.trace import Link, SpanContext, Status, StatusCode
 
 from .. import _pipeline
 from .. import semconv as sc
@@ -61,6 +61,8 @@ def _attribute_value(value: Any) -> Any:
 class SessionHandle:
     """One started session. `end()` ends it; `get()` reads it back as the Session model."""
 
+    root_context: SpanContext
+
     def __init__(self, name: str | None, tags: Sequence[str], attributes: dict[str, Any]) -> None:
         if _pipeline.current_pipeline() is None:
             _pipeline.init()
@@ -84,7 +86,7 @@ class SessionHandle:
         links = []
         if outer is not None:
             attrs[sc.AGENTOPS_SESSION_PARENT_ID] = outer.session_id
-            links.append(Link(outer.span.get_span_context()))
+            links.append(Link(outer.root_context))
         tr = tracer()
         assert tr is not None  # init() above guarantees a recording provider
         # An empty parent context: a session is always the root of a new trace.
@@ -94,7 +96,8 @@ class SessionHandle:
             attributes=attrs,
             links=links,
         )
-        self.trace_id = format(self.span.get_span_context().trace_id, "032x")
+        self.root_context = self.span.get_span_context()
+        self.trace_id = format(self.root_context.trace_id, "032x")
         ctx = trace.set_span_in_context(self.span, otel_context.get_current())
         self.context = otel_context.set_value(_pipeline.SESSION_ID_KEY, self.session_id, ctx)
         with _open_lock:

@@ -18,7 +18,7 @@ from ._records import SpanRecord
 
 STEP_KINDS = ("llm", "tool", "action", "agent", "error", "other")
 
-_OPERATION_KINDS = {
+_OPERATION_KINDS: dict[str, str] = {
     sc.GenAiOperationNameValues.EXECUTE_TOOL: "tool",
     sc.GenAiOperationNameValues.INVOKE_AGENT: "agent",
     sc.GenAiOperationNameValues.CREATE_AGENT: "agent",
@@ -110,7 +110,7 @@ def step_kind(record: SpanRecord) -> str:
     declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
     if declared in STEP_KINDS:
         return str(declared)
-    return _OPERATION_KINDS.get(attrs.get(sc.GEN_AI_OPERATION_NAME), "other")  # type: ignore[call-overload]
+    return _OPERATION_KINDS.get(str(attrs.get(sc.GEN_AI_OPERATION_NAME)), "other")
 
 
 @dataclass(frozen=True, slots=True)
