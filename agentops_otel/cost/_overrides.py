@@ -96,15 +96,15 @@ def parse_overrides(data: Any, source: str) -> dict[OverrideKey, PriceOverride]:
     return overrides
 
 
-def load_overrides(path: str | os.PathLike[str], origin: str) -> dict[OverrideKey, PriceOverride]:
-    """Read and validate a prices file; `origin` says where the path came from, for the message."""
+def load_overrides(path: str | os.PathLike[str]) -> dict[OverrideKey, PriceOverride]:
+    """Read and validate a prices file; raises ConfigurationError naming the file and the problem."""
     file = Path(path)
     try:
         raw = file.read_bytes()
     except OSError as exc:
         raise ConfigurationError(
-            f"prices file {file} ({origin}) cannot be read: {exc.strerror or exc}; "
-            "point it at an existing JSON or TOML file"
+            f"prices file {file} cannot be read: {exc.strerror or exc}; point init(prices_file=...) "
+            "or AGENTOPS_OTEL_PRICES_FILE at an existing JSON or TOML file"
         ) from None
     try:
         if file.suffix.lower() == ".toml":
@@ -113,4 +113,4 @@ def load_overrides(path: str | os.PathLike[str], origin: str) -> dict[OverrideKe
             data = json.loads(raw)
         return parse_overrides(data, f"override:{file.name}")
     except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError and TOMLDecodeError are ValueErrors
-        raise ConfigurationError(f"prices file {file} ({origin}): {exc}") from None
+        raise ConfigurationError(f"prices file {file}: {exc}") from None

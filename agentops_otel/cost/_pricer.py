@@ -86,12 +86,8 @@ class Pricer:
     """Prices LLM calls; thread-safe (caches are filled idempotently under the GIL)."""
 
     def __init__(self, overrides: str | os.PathLike[str] | None = None) -> None:
-        if overrides is not None:
-            self._overrides = load_overrides(overrides, "prices_file argument")
-        elif os.environ.get(ENV_PRICES_FILE, "").strip():
-            self._overrides = load_overrides(os.environ[ENV_PRICES_FILE].strip(), ENV_PRICES_FILE)
-        else:
-            self._overrides = {}
+        path = overrides if overrides is not None else os.environ.get(ENV_PRICES_FILE, "").strip()
+        self._overrides = load_overrides(path) if path else {}
         self._library_source = f"genai-prices {genai_prices.__version__}"
         self._snapshot: DataSnapshot | None = None
         self._resolved: dict[tuple[str | None, str], _Resolution] = {}

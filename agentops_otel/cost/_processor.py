@@ -94,7 +94,7 @@ class CostProcessor(SpanProcessor):
         extra = {}
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
             # Priced because it reports usage: say it is an LLM call so the read model counts it too.
-            extra[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.LLM
+            extra[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.LLM.value
         try:
             usage = usage_of(attrs)
         except ValueError as exc:

@@ -87,14 +87,14 @@ def provider_of(attrs: Mapping[str, Any]) -> str | None:
 def cost_attributes(result: PriceResult) -> dict[str, Any]:
     if result.total is None:
         return {
-            sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.UNPRICED,
+            sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.UNPRICED.value,
             sc.AGENTOPS_COST_UNPRICED_REASON: result.unpriced_reason or "unknown",
         }
     return {
         sc.AGENTOPS_COST_USD: float(result.total),
         sc.AGENTOPS_COST_INPUT_USD: float(result.input or 0),
         sc.AGENTOPS_COST_OUTPUT_USD: float(result.output or 0),
-        sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED,
+        sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED.value,
         sc.AGENTOPS_COST_SOURCE: result.source or "",
     }
 
