@@ -30,7 +30,7 @@ def session_of(value: Any) -> Session:
     if isinstance(value, Session):
         return value
     get = getattr(value, "get", None)
-    if callable(get):
+    if callable(get) and hasattr(value, "session_id"):
         session = get()
         if isinstance(session, Session):
             return session

@@ -217,14 +217,14 @@ def assert_steps(
                 raise _fail(f"expected {len(patterns)} steps, the session has {len(steps)}: missing {pattern}", s)
             if not pattern.matches(steps[i]):
                 raise _fail(
-                    f"step {i + 1} is {format_step(steps[i])!r}, expected {pattern}",
+                    f"step {i + 1} is `{format_step(steps[i])}`, expected {pattern}",
                     s,
                     index_in_session[id(steps[i])],
                 )
         if len(steps) > len(patterns):
             extra = steps[len(patterns)]
             raise _fail(
-                f"expected {len(patterns)} steps, the session has {len(steps)}: unexpected {format_step(extra)!r}",
+                f"expected {len(patterns)} steps, the session has {len(steps)}: unexpected `{format_step(extra)}`",
                 s,
                 index_in_session[id(extra)],
             )
@@ -234,7 +234,7 @@ def assert_steps(
         while position < len(steps) and not pattern.matches(steps[position]):
             position += 1
         if position == len(steps):
-            after = f" after step {format_step(steps[position_of_last])!r}" if matched else ""
+            after = f" after step `{format_step(steps[position_of_last])}`" if matched else ""
             raise _fail(
                 f"matched {matched} of {len(patterns)} expected steps in order; no {pattern}{after}",
                 s,
