@@ -1,0 +1,46 @@
+"""`agentops-otel diff A B`: two sessions' steps side by side, and where they first diverge."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ._common import open_source_or_exit, source_option, terminal_width
+
+
+@click.command()
+@click.argument("recorded")
+@click.argument("actual")
+@source_option
+@click.option(
+    "--source-b",
+    "source_b_spec",
+    metavar="SPEC",
+    default=None,
+    help="Where to read ACTUAL from, when not the same place as RECORDED (same forms as --source).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--width", type=click.IntRange(min=40), help="Line width (default: the terminal's).")
+def command(
+    recorded: str,
+    actual: str,
+    source_spec: str | None,
+    source_b_spec: str | None,
+    as_json: bool,
+    width: int | None,
+) -> None:
+    """Compare two sessions step by step (ids, trace ids or unique prefixes).
+
+    Exit status: 0 when the step sequences match, 1 when they diverge, 2 on an error.
+    """
+    from ..replay._diff import diff_sessions
+
+    source_a = open_source_or_exit(source_spec)
+    source_b = open_source_or_exit(source_b_spec) if source_b_spec else source_a
+    result = diff_sessions(source_a.session(recorded), source_b.session(actual))
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        click.echo(result.render(width or terminal_width()))
+    click.get_current_context().exit(0 if result.same else 1)

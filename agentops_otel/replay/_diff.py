@@ -1,0 +1,200 @@
+"""Two sessions' step sequences side by side, and the first step where they diverge.
+
+    from agentops_otel.replay._diff import diff_sessions, compare_steps
+    result = diff_sessions(recorded, actual)
+    if result.first_divergence:
+        print(result.first_divergence.describe())   # "step 2: different tool: 'lookup' vs 'search'"
+    print(result.render(width=120))
+
+Steps are compared in start order by kind, name, arguments and error. Outputs are not compared: a
+different output shows up as the next step's different decision, which is where it matters. Ids that
+every run mints anew (tool call ids inside LLM messages) are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from itertools import zip_longest
+from typing import Any
+
+from ..model import Session, Step
+
+# Keys whose values differ between any two runs of the same conversation.
+_VOLATILE_KEYS = frozenset({"id", "call_id", "tool_call_id"})
+
+
+def _normalised(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _normalised(v) for k, v in value.items() if k not in _VOLATILE_KEYS}
+    if isinstance(value, list | tuple):
+        return [_normalised(v) for v in value]
+    return value
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _first_difference(a: Any, b: Any, path: str = "") -> str:
+    """Where two JSON-like values first differ, e.g. `customer_id: 42 vs null`."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in [*a, *(k for k in b if k not in a)]:
+            inner = f"{path}.{key}" if path else str(key)
+            if key not in a or key not in b:
+                return f"{inner} only in {'recorded' if key in a else 'actual'}"
+            if a[key] != b[key]:
+                return _first_difference(a[key], b[key], inner)
+    if isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b, strict=False)):
+            if x != y:
+                return _first_difference(x, y, f"{path}[{i}]")
+        if len(a) != len(b):
+            return f"{path or 'value'} has {len(a)} items vs {len(b)}"
+    return f"{path + ': ' if path else ''}{_short(a)} vs {_short(b)}"
+
+
+def compare_steps(a: Step, b: Step) -> str | None:
+    """Why step `b` (actual) is not the step `a` (recorded) was; None when they are equivalent."""
+    if a.kind != b.kind:
+        return f"different kind: {a.kind} {a.name!r} vs {b.kind} {b.name!r}"
+    if a.name != b.name:
+        return f"different {a.kind}: {a.name!r} vs {b.name!r}"
+    params_a, params_b = _normalised(a.params), _normalised(b.params)
+    if params_a != params_b:
+        what = "input" if a.kind == "llm" else "arguments"
+        return f"different {what} to {a.name!r}: {_first_difference(params_a, params_b)}"
+    if a.failed != b.failed:
+        side, error = ("actual", b.error) if b.failed else ("recorded", a.error)
+        return f"error only in {side}: {error}"
+    if a.error and b.error and a.error.type != b.error.type:
+        return f"different error: {a.error} vs {b.error}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Divergence:
+    """The first step where two sessions part ways. `index` counts from 0 in start order."""
+
+    index: int
+    recorded: Step | None  # None: the recorded session had no more steps
+    actual: Step | None  # None: the actual session stopped early
+    reason: str
+
+    @property
+    def number(self) -> int:
+        return self.index + 1
+
+    def describe(self) -> str:
+        return f"step {self.number}: {self.reason}"
+
+
+def _divergence(index: int, a: Step | None, b: Step | None) -> Divergence | None:
+    if a is None and b is not None:
+        return Divergence(index, None, b, f"extra step in actual: {b.kind} {b.name!r}")
+    if b is None and a is not None:
+        return Divergence(index, a, None, f"missing step in actual: {a.kind} {a.name!r}")
+    reason = compare_steps(a, b) if a is not None and b is not None else None
+    return None if reason is None else Divergence(index, a, b, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDiff:
+    recorded: Session
+    actual: Session
+    pairs: tuple[tuple[Step | None, Step | None], ...]
+    first_divergence: Divergence | None
+
+    @property
+    def same(self) -> bool:
+        return self.first_divergence is None
+
+    def render(self, width: int = 100) -> str:
+        return render_diff(self, width)
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.first_divergence
+
+        def step(s: Step | None) -> dict[str, Any] | None:
+            if s is None:
+                return None
+            return {
+                "span_id": s.span_id,
+                "kind": s.kind,
+                "name": s.name,
+                "params": s.params,
+                "error": str(s.error) if s.error else None,
+            }
+
+        return {
+            "recorded": self.recorded.session_id,
+            "actual": self.actual.session_id,
+            "same": self.same,
+            "first_divergence": None
+            if first is None
+            else {
+                "index": first.index,
+                "step": first.number,
+                "reason": first.reason,
+                "recorded": step(first.recorded),
+                "actual": step(first.actual),
+            },
+            "steps": [[step(a), step(b)] for a, b in self.pairs],
+        }
+
+
+def diff_sessions(recorded: Session, actual: Session) -> SessionDiff:
+    """Pair the two sessions' steps in start order and find the first pair that differs."""
+    pairs = tuple(zip_longest(recorded.steps, actual.steps))
+    first = None
+    for index, (a, b) in enumerate(pairs):
+        first = _divergence(index, a, b)
+        if first is not None:
+            break
+    return SessionDiff(recorded, actual, pairs, first)
+
+
+def _cell(step: Step | None, width: int) -> str:
+    if step is None:
+        return "".ljust(width)
+    text = f"{step.kind:<6} {'  ' * (step.depth - 1)}{step.name}"
+    if step.params is not None:
+        text += " " + _short(step.params, 200)
+    if step.error:
+        text += f"  ✗ {step.error}"
+    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+
+
+def _heading(label: str, session: Session) -> str:
+    return f"{label}: {session.session_id} ({session.end_state or 'open'}, {len(session.steps)} steps)"
+
+
+def _mark(a: Step | None, b: Step | None) -> str:
+    if a is None or b is None:
+        return "+" if a is None else "-"
+    return "=" if compare_steps(a, b) is None else "≠"
+
+
+def render_diff(diff: SessionDiff, width: int = 100) -> str:
+    """Side-by-side text: `=` same step, `≠` different, `-`/`+` only on one side; the first
+    divergence is marked with `<-` and explained below."""
+    column = max(20, (width - 9) // 2)
+    lines = [
+        f"{'':5}  {_heading('recorded', diff.recorded)[:column]:<{column}} | {_heading('actual', diff.actual)[:column]}"
+    ]
+    first = diff.first_divergence
+    for index, (a, b) in enumerate(diff.pairs):
+        mark = _mark(a, b)
+        line = f"{index + 1:>5}{mark} {_cell(a, column)} | {_cell(b, column).rstrip()}"
+        if first is not None and index == first.index:
+            line += "  <-"
+        lines.append(line.rstrip())
+    if first is None:
+        lines.append(f"No divergence: the {len(diff.pairs)} steps match.")
+    else:
+        lines.append(f"First divergence at {first.describe()}")
+    return "\n".join(lines)
+
+
+__all__ = ["Divergence", "SessionDiff", "compare_steps", "diff_sessions", "render_diff"]
