@@ -51,8 +51,15 @@ ENVS = {
             False,
         ),
         EnvSpec("agentops-otel", (str(ROOT),), "agentops-opentelemetry", False),
-        EnvSpec("agentops", ("agentops>=0.4,<0.5",), "agentops", True),
-        EnvSpec("traceloop", ("traceloop-sdk",), "traceloop-sdk", True),
+        # AgentOps 0.4.21's exporter breaks on OTLP exporters >= 1.37 (no `_headers`): pin the SDK of its day.
+        EnvSpec(
+            "agentops",
+            ("agentops>=0.4,<0.5", "opentelemetry-sdk~=1.36.0", "opentelemetry-exporter-otlp-proto-http~=1.36.0"),
+            "agentops",
+            True,
+        ),
+        # traceloop-sdk imports httpx without declaring it.
+        EnvSpec("traceloop", ("traceloop-sdk", "httpx"), "traceloop-sdk", True),
         EnvSpec("openlit", ("openlit",), "openlit", True),
     )
 }
