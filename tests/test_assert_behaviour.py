@@ -48,7 +48,11 @@ def issue_refund(amount: float, currency: str = "EUR") -> str:
 def _llm(model: str = "gpt-4o", tokens: tuple[int, int] = (100, 20)) -> None:
     agentops.record(
         agentops.LLMEvent(
-            model=model, prompt="I was charged twice", completion="billing", prompt_tokens=tokens[0], completion_tokens=tokens[1]
+            model=model,
+            prompt="I was charged twice",
+            completion="billing",
+            prompt_tokens=tokens[0],
+            completion_tokens=tokens[1],
         )
     )
 
@@ -138,13 +142,14 @@ def test_no_none_arguments_names_the_step_and_argument(support_run: Session) -> 
 def test_subsequence_failure_says_how_far_it_matched(support_run: Session) -> None:
     with pytest.raises(AssertionError) as excinfo:
         assert_steps(support_run, ["tool:search", "tool:issue_refund", "tool:search"])
-    assert "matched 2 of 3 expected steps in order; no 'tool:search' after step `tool issue_refund(" in _message(excinfo)
+    expected = "matched 2 of 3 expected steps in order; no 'tool:search' after step `tool issue_refund("
+    assert expected in _message(excinfo)
 
 
 def test_exact_sequence_failures(support_run: Session) -> None:
     with pytest.raises(AssertionError, match="step 2 is `tool search\\(query='refund policy'\\)`, expected 'llm'"):
         assert_steps(support_run, ["llm", "llm"], exact=True)
-    with pytest.raises(AssertionError, match="expected 2 steps, the session has 5: unexpected `action fetch_customer_data"):
+    with pytest.raises(AssertionError, match="expected 2 steps, the session has 5: unexpected `action fetch_customer"):
         assert_steps(support_run, ["llm", "search"], exact=True)
     with pytest.raises(AssertionError, match="expected 6 steps, the session has 5: missing 'error'"):
         assert_steps(support_run, ["llm", "search", "action", "tool", "llm", "error"], exact=True)
@@ -166,7 +171,7 @@ def test_bad_step_patterns_are_configuration_errors(support_run: Session) -> Non
 
 
 def test_budgets(support_run: Session) -> None:
-    with pytest.raises(AssertionError, match="^2 LLM calls, expected at most 1"):
+    with pytest.raises(AssertionError, match=r"^2 LLM calls, expected at most 1"):
         assert_max_llm_calls(support_run, 1)
     with pytest.raises(AssertionError, match=r"^240 tokens \(200 in, 40 out\) is not under the budget of 240"):
         assert_tokens_under(support_run, 240)
@@ -189,7 +194,8 @@ def test_unpriced_call_fails_a_cost_assertion_with_the_reason() -> None:
 def test_no_errors_lists_every_failed_step(support_run: Session) -> None:
     with pytest.raises(AssertionError) as excinfo:
         assert_no_errors(support_run)
-    assert "1 step(s) failed:\n  step 3: action fetch_customer_data(customer_id=None)  !! ValueError" in _message(excinfo)
+    expected = "1 step(s) failed:\n  step 3: action fetch_customer_data(customer_id=None)  !! ValueError"
+    assert expected in _message(excinfo)
 
 
 def test_a_handle_is_read_when_asserting_not_when_passed() -> None:
@@ -205,7 +211,7 @@ def test_a_handle_is_read_when_asserting_not_when_passed() -> None:
 
 
 def test_anything_else_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="expected a Session or a SessionHandle .* got dict"):
+    with pytest.raises(TypeError, match=r"expected a Session or a SessionHandle .* got dict"):
         assert_no_errors({"steps": []})
 
 
