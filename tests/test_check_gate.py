@@ -16,13 +16,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, Status, StatusCode, set_span_in_context
 
 from agentops_otel import semconv as sc
-from agentops_otel.cli.cmd_check import command, statistic
+from agentops_otel.cli import main
+from agentops_otel.cli.cmd_check import statistic
 from agentops_otel.model import from_readable_span
 from agentops_otel.store import LocalStore
 from tests._sources_shapes import jaeger_response, jaeger_trace, otlp_dict, serve_json
 
 T0 = 1_767_225_600_000_000_000  # 2026-01-01T00:00:00Z
-SINCE = "2025-12-31T00:00:00"
+SINCE = "2025-12-31T00:00:00+00:00"
 SECOND = 1_000_000_000
 
 
@@ -103,12 +104,14 @@ def sources(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str
 
 
 def _check(source: str, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(command, ["--source", source, "--since", SINCE, *args])
-    return result.exit_code, result.output
+    """Run `agentops-otel check` as the CLI runs it (errors printed on stderr, exit status)."""
+    result = CliRunner().invoke(main, ["check", "--source", source, "--since", SINCE, *args])
+    return result.exit_code, result.output + result.stderr
 
 
 def _json(source: str, *args: str) -> dict[str, Any]:
-    code, out = _check(source, "--json", *args)
+    result = CliRunner().invoke(main, ["check", "--source", source, "--since", SINCE, "--json", *args])
+    code, out = result.exit_code, result.stdout
     data = json.loads(out)
     data["exit_code"] = code
     del data["source"]

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -28,12 +26,10 @@ from typing import Any
 
 import click
 
-from ..errors import AgentOpsOtelError
 from ..model import SessionSummary
+from ._common import open_source_or_exit, parse_since, source_option, user_errors
 
 _STATS = ("max", "p95", "mean")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True)
@@ -45,23 +41,6 @@ class Measure:
     threshold: float | None
     ok: bool
     detail: str = ""
-
-
-def parse_since(text: str, now_ns: int) -> int:
-    """`30m`, `24h`, `7d`, `2w` (before now) or an ISO 8601 time (UTC unless it says otherwise)."""
-    match = _DURATION.match(text)
-    if match:
-        return now_ns - int(float(match.group(1)) * _UNIT_SECONDS[match.group(2)] * 1e9)
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r} is neither a duration (30m, 24h, 7d, 2w) nor an ISO time (2026-01-31T12:00)",
-            param_hint="--since",
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1e9)
 
 
 def statistic(values: Sequence[float], stat: str) -> float:
@@ -155,7 +134,7 @@ def _check_stat(value: str, allowed: tuple[str, ...], option: str) -> str:
 
 
 @click.command("check")
-@click.option("--source", default=None, help="Where sessions are read: store:PATH, file:PATH, jaeger:URL, tempo:URL.")
+@source_option
 @click.option("--since", default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time.")
 @click.option("--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all must match).")
 @click.option("--service", default=None, help="Only sessions of this service.name.")
@@ -169,7 +148,7 @@ def _check_stat(value: str, allowed: tuple[str, ...], option: str) -> str:
 @click.option("--min-sessions", default=1, show_default=True, type=click.IntRange(min=0), help="Fail below this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
 def command(
-    source: str | None,
+    source_spec: str | None,
     since: str,
     tags: tuple[str, ...],
     service: str | None,
@@ -186,15 +165,10 @@ def command(
     """Gate CI on recent sessions: exit 1 when a threshold is breached, 2 on usage or source errors."""
     cost_stat = _check_stat(cost_stat, (*_STATS, "total"), "--cost-stat")
     llm_calls_stat = _check_stat(llm_calls_stat, _STATS, "--llm-calls-stat")
-    since_ns = parse_since(since, time.time_ns())
-    try:
-        from ..sources import open_source
-
-        opened = open_source(source)
+    since_ns = parse_since(since)
+    opened = open_source_or_exit(source_spec)
+    with user_errors():
         sessions = opened.sessions(since_ns=since_ns, tags=list(tags), service=service, limit=limit)
-    except AgentOpsOtelError as exc:
-        click.echo(f"error: {exc}", err=True)
-        click.get_current_context().exit(2)
     rows = measure(
         sessions,
         max_failure_rate=max_failure_rate,
