@@ -7,7 +7,8 @@ scripted error is seen once, and carry the fake keys of `agentops_otel.testing.l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -50,3 +51,49 @@ def tracer_provider(span_exporter: InMemorySpanExporter) -> Iterator[TracerProvi
     provider.add_span_processor(SimpleSpanProcessor(span_exporter))
     yield provider
     provider.shutdown()
+
+
+_INSTRUMENTATION_LOGGER = "agentops_otel.instrumentation"
+
+
+@pytest.fixture
+def instrument(tracer_provider: TracerProvider) -> Iterator[Callable[..., None]]:
+    """`instrument(**options)` instruments openai and anthropic into `tracer_provider`.
+
+    An instrumentation already installed (by `agentops_otel.init()` in an earlier test) is taken off
+    for the test and put back afterwards with its own options.
+    """
+    from agentops_otel.instrumentation.anthropic import AnthropicInstrumentor
+    from agentops_otel.instrumentation.openai import OpenAIInstrumentor
+
+    instrumentors = [OpenAIInstrumentor(), AnthropicInstrumentor()]
+    previous = {id(i): dict(getattr(i, "instrumented_with", {})) for i in instrumentors}
+    was_on = {id(i) for i in instrumentors if i.is_instrumented_by_opentelemetry}
+
+    def apply(**options: Any) -> None:
+        for instrumentor in instrumentors:
+            if instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+            instrumentor.instrument(tracer_provider=tracer_provider, **options)
+
+    yield apply
+    for instrumentor in instrumentors:
+        if instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.uninstrument()
+        if id(instrumentor) in was_on:
+            instrumentor.instrument(**previous[id(instrumentor)])
+
+
+@pytest.fixture
+def instrumented(instrument: Callable[..., None]) -> None:
+    """openai and anthropic instrumented with default options into `tracer_provider`."""
+    instrument()
+
+
+@pytest.fixture
+def no_instrumentation_bugs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail the test when the instrumentation logged one of its own bugs (it never raises them)."""
+    caplog.set_level(logging.WARNING, logger=_INSTRUMENTATION_LOGGER)
+    yield
+    bugs = [r for r in caplog.records if r.name.startswith(_INSTRUMENTATION_LOGGER) and r.levelno >= logging.WARNING]
+    assert not bugs, "instrumentation logged: " + "; ".join(r.getMessage() for r in bugs)

@@ -73,6 +73,7 @@ class LLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         return self.requirements
 
     def _instrument(self, **kwargs: Any) -> None:
+        self.instrumented_with = dict(kwargs)  # lets a caller re-instrument with the same options
         limit = kwargs.get("max_content_length")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
             limit = env_int(ENV_MAX_CONTENT_LENGTH, DEFAULT_MAX_CONTENT_LENGTH)
@@ -102,6 +103,7 @@ class LLMInstrumentor(BaseInstrumentor):  # type: ignore[misc]
         for owner, name in getattr(self, "_wrapped", ()):
             unwrap(owner, name)
         self._wrapped = []
+        self.instrumented_with = {}
 
 
 def _start(telemetry: Telemetry, traced: Traced, instance: Any, kwargs: Mapping[str, Any]) -> LLMCall | None:
