@@ -13,6 +13,7 @@ import os
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..errors import SourceError
 from ..model import Session, SessionSummary, SpanRecord, build_sessions, summarize
@@ -38,39 +39,33 @@ def _read_text(path: Path) -> str:
         raise SourceError(f"{path}: not UTF-8 text at byte {exc.start}; is it an OTLP JSON file?") from None
 
 
-def _is_json_lines(text: str) -> bool:
-    """JSON Lines when the first non-blank line is a complete JSON value on its own."""
-    for line in text.splitlines():
-        if line.strip():
-            try:
-                json.loads(line)
-            except ValueError:
-                return False
-            return True
-    return False
+def _records(doc: Any, where: str) -> list[SpanRecord]:
+    try:
+        return list(iter_records(doc))
+    except ShapeError as exc:
+        raise SourceError(f"{where}: {exc}") from None
 
 
 def read_records(path: str | os.PathLike[str]) -> list[SpanRecord]:
-    """Every span in one OTLP JSON file. Raises SourceError naming the file and line that broke."""
+    """Every span in one OTLP JSON file. Raises SourceError naming the file and line that broke.
+
+    JSON Lines when the first non-blank line is a whole JSON value by itself, else one document.
+    """
     path = Path(path)
     text = _read_text(path)
-    records: list[SpanRecord] = []
-    if not text.strip():
-        return records  # the Collector creates the file before the first batch arrives
-    if not _is_json_lines(text):
-        doc = parse_json(text, str(path))
-        try:
-            return list(iter_records(doc))
-        except ShapeError as exc:
-            raise SourceError(f"{path}: {exc}") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        doc = parse_json(line, f"{path} line {number}")
-        try:
-            records.extend(iter_records(doc))
-        except ShapeError as exc:
-            raise SourceError(f"{path} line {number}: {exc}") from None
+    lines = text.splitlines()
+    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
+    first = next(numbered, None)
+    if first is None:
+        return []  # the Collector creates the file before the first batch arrives
+    try:
+        first_doc = json.loads(first[1])
+    except ValueError:
+        return _records(parse_json(text, str(path)), str(path))
+    records = _records(first_doc, f"{path} line {first[0]}")
+    for number, line in numbered:
+        where = f"{path} line {number}"
+        records.extend(_records(parse_json(line, where), where))
     return records
 
 

@@ -13,6 +13,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
 
 from ..errors import SourceError
@@ -27,11 +28,16 @@ class ShapeError(ValueError):
     """A document that is valid JSON but not the shape we expect; callers add where it was."""
 
 
+@cache
+def _snake(camel: str) -> str:
+    return _SNAKE.sub("_", camel).lower()
+
+
 def field(obj: Mapping[str, Any], camel: str, default: Any = None) -> Any:
     """`obj[camel]`, or its snake_case twin (protobuf JSON accepts both)."""
     if camel in obj:
         return obj[camel]
-    return obj.get(_SNAKE.sub("_", camel).lower(), default)
+    return obj.get(_snake(camel), default)
 
 
 def as_int(value: Any, what: str) -> int:
@@ -107,37 +113,46 @@ def status_code(value: Any) -> str:
     return _enum(value, STATUS_CODES, "STATUS_CODE_", "status code")
 
 
+def _kvlist(value: Any) -> str:
+    return json.dumps(attributes(field(value, "values", ())), default=str)
+
+
+def _array(value: Any) -> tuple[Any, ...]:
+    return tuple(any_value(v) for v in field(value, "values", ()) or ())
+
+
+# AnyValue holds exactly one of these keys (camelCase in OTLP/JSON, snake_case from protobuf names).
+_ANY_VALUE_READERS: dict[str, Any] = {
+    "stringValue": lambda v: v,
+    "boolValue": lambda v: v,
+    "intValue": lambda v: as_int(v, "intValue"),
+    "doubleValue": float,
+    "arrayValue": _array,
+    "kvlistValue": _kvlist,
+    "bytesValue": lambda v: v,  # base64 text: our model keeps no bytes
+}
+_ANY_VALUE_READERS.update({_SNAKE.sub("_", k).lower(): f for k, f in list(_ANY_VALUE_READERS.items())})
+
+
 def any_value(value: Any) -> Any:
     """An OTLP AnyValue as a plain value: arrays become tuples, key/value lists JSON text."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         return value  # some writers put plain JSON values straight in
-    for camel in ("stringValue", "boolValue", "doubleValue"):
-        found = field(value, camel)
-        if found is not None:
-            return float(found) if camel == "doubleValue" else found
-    found = field(value, "intValue")
-    if found is not None:
-        return as_int(found, "intValue")
-    found = field(value, "arrayValue")
-    if found is not None:
-        return tuple(any_value(v) for v in field(found, "values", ()) or ())
-    found = field(value, "kvlistValue")
-    if found is not None:
-        return json.dumps(attributes(field(found, "values", ())), default=str)
-    found = field(value, "bytesValue")
-    if found is not None:
-        return found  # base64 text: our model keeps no bytes
-    return None
+    for key, found in value.items():
+        reader = _ANY_VALUE_READERS.get(key)
+        if reader is not None and found is not None:
+            return reader(found)
+    return None  # an empty AnyValue
 
 
 def attributes(items: Any) -> dict[str, Any]:
     if not items:
         return {}
-    if isinstance(items, Mapping):  # already a plain mapping
+    if isinstance(items, dict):  # already a plain mapping
         return dict(items)
     out: dict[str, Any] = {}
     for item in items:
-        key = item.get("key") if isinstance(item, Mapping) else None
+        key = item.get("key") if isinstance(item, dict) else None
         if not isinstance(key, str):
             raise ShapeError(f"attribute without a key: {item!r:.80}")
         out[key] = any_value(item.get("value"))
