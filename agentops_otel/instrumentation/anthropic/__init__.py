@@ -4,7 +4,7 @@
     AnthropicInstrumentor().instrument(tracer_provider=provider, capture_content=True)
 
 `agentops_otel.init()` does this for you; `opentelemetry-instrument` finds it as the entry point
-`agentops_anthropic`. Covers `messages.create` (with `stream=True`), the `messages.stream()` helper
+`agentops_anthropic`. Covers `messages.create` (with `stream=True`), the `messages.stream()` and `.parse()` helpers
 and their `beta.messages` twins, with cache read/write tokens and `tool_use` blocks.
 
 anthropic >= 2 also makes its own span per API call when a global tracer provider is set; ours is
@@ -32,6 +32,8 @@ _TARGETS = tuple(
     for target in (
         Target(module, "Messages.create", sync_method(_MESSAGES, StreamProxy)),
         Target(module, "AsyncMessages.create", async_method(_MESSAGES, AsyncStreamProxy)),
+        Target(module, "Messages.parse", sync_method(_MESSAGES)),
+        Target(module, "AsyncMessages.parse", async_method(_MESSAGES)),
         Target(module, "Messages.stream", started_on_enter(_HELPER, StartingManagerProxy)),
         Target(module, "AsyncMessages.stream", started_on_enter(_HELPER, AsyncStartingManagerProxy)),
     )
