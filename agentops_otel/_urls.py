@@ -40,6 +40,16 @@ def fill_template(template: str, session: Session) -> str:
     )
 
 
+def backend_url(session: Session) -> str | None:
+    """The session in the user's own UI, when a URL template is configured; else None."""
+    try:
+        template, _ = _settings()
+    except Exception:
+        _log.warning("agentops_otel: cannot read the URL settings", exc_info=True)
+        return None
+    return fill_template(template, session) if template else None
+
+
 def replay_file_name(session_id: str) -> str:
     """A file name for any session id: readable when the id is, unique either way."""
     safe = _UNSAFE.sub("_", session_id)[:80]
@@ -68,7 +78,7 @@ def write_replay(session: Session, folder: Path) -> Path:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".replay-", suffix=".html")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(render_html(session))
+                f.write(render_html(session, backend_url=None))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -135,3 +135,19 @@ def test_ten_thousand_steps_load_scrub_and_render_only_what_is_visible(page_of):
     assert page.inner_text("#position") == "Step 2 of 10003"
     page.fill("#search", "step_9999")
     assert page.inner_text("#match-count") == "1 of 10003 steps"
+
+
+@pytest.mark.parametrize(
+    ("link", "shown"),
+    [("http://127.0.0.1:16686/trace/abc", True), ("javascript:window.__pwned=1", False), (None, False)],
+)
+def test_the_backend_link_is_shown_only_for_web_addresses(browser, tmp_path, link, shown):
+    path = write_html(_session(), tmp_path / "linked.html", backend_url=link)
+    with guarded_page(browser) as (page, guard):
+        page.goto(path.as_uri())
+        page.wait_for_selector("body[data-ready=true]")
+        assert page.locator("#backend-link").is_visible() is shown
+        if shown:
+            assert page.get_attribute("#backend-link", "href") == link
+        assert page.evaluate("window.__pwned") is None
+    assert guard.blocked == [] and guard.errors == []

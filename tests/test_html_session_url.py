@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import urllib.parse
 from pathlib import Path
@@ -84,3 +85,14 @@ def test_concurrent_readers_all_get_a_whole_page(no_pipeline):
     page = _path(urls[0]).read_text(encoding="utf-8")
     assert page.rstrip().endswith("</html>")
     assert not list(_path(urls[0]).parent.glob(".replay-*"))
+
+
+def test_the_replay_page_links_to_the_configured_backend(no_pipeline, monkeypatch):
+    from agentops_otel.replay.html import page_data, render_html
+
+    session = _session()
+    assert '"backend_url":null' in render_html(session)
+    monkeypatch.setenv(ENV_URL_TEMPLATE, "http://127.0.0.1:3000/explore?trace={trace_id}")
+    link = f"http://127.0.0.1:3000/explore?trace={session.trace_id}"
+    assert json.dumps(page_data(session, link)["backend_url"]) in render_html(session)
+    assert '"backend_url":null' in render_html(session, backend_url=None)

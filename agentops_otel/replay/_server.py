@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-import os
 import socket
 import urllib.parse
 from datetime import UTC, datetime
@@ -22,7 +21,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .._config import ENV_URL_TEMPLATE
 from ..errors import AgentOpsOtelError, SessionNotFoundError
 from ..model import SessionSummary
 from ..sources import TraceSource
@@ -130,15 +128,6 @@ def list_page(source: TraceSource, query: dict[str, list[str]]) -> tuple[int, st
     return status, page
 
 
-def _backend_url(session: Any) -> str | None:
-    template = os.environ.get(ENV_URL_TEMPLATE)
-    if not template:
-        return None
-    from .._urls import fill_template
-
-    return fill_template(template, session)
-
-
 class _Handler(BaseHTTPRequestHandler):
     server: ViewerServer
     server_version = "agentops-otel"
@@ -198,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         from .html import render_html
 
         session = self.server.source.session(ident)
-        self._send(HTTPStatus.OK, render_html(session, backend_url=_backend_url(session)))
+        self._send(HTTPStatus.OK, render_html(session))
 
 
 class ViewerServer(ThreadingHTTPServer):
@@ -215,8 +204,8 @@ class ViewerServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}/"
 
 

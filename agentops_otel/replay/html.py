@@ -92,8 +92,23 @@ def _fallback(session: Session) -> str:
     return "\n".join(lines)
 
 
-def render_html(session: Session, *, backend_url: str | None = None) -> str:
-    """The replay page of `session` as one HTML string."""
+class _Configured:
+    """Default of `backend_url`: the configured URL template, if any."""
+
+
+_CONFIGURED = _Configured()
+
+
+def render_html(session: Session, *, backend_url: str | _Configured | None = _CONFIGURED) -> str:
+    """The replay page of `session` as one HTML string.
+
+    `backend_url` links the header to the session in another UI; by default it is the configured
+    URL template filled in (see `Session.url`), and None leaves the link out.
+    """
+    if isinstance(backend_url, _Configured):
+        from .._urls import backend_url as configured
+
+        backend_url = configured(session)
     script = _asset("replay.js")
     script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     parts = {
@@ -110,7 +125,9 @@ def render_html(session: Session, *, backend_url: str | None = None) -> str:
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _asset("replay.html"))
 
 
-def write_html(session: Session, path: str | os.PathLike[str], *, backend_url: str | None = None) -> Path:
+def write_html(
+    session: Session, path: str | os.PathLike[str], *, backend_url: str | _Configured | None = _CONFIGURED
+) -> Path:
     """Write the replay page to `path` (parent folders are created) and return the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
