@@ -1,0 +1,94 @@
+"""LLM playback: re-run an agent's own code with every OpenAI / Anthropic call answered from a recording.
+
+    from agentops_otel.playback import playback
+
+    with playback("tests/recordings/refund.json"):          # a file made by `agentops-otel export-session`
+        run_agent()                                          # same calls, same answers, no network
+    with playback("3f2a", source="jaeger:http://127.0.0.1:16686", strict=False) as player:
+        run_agent()                                          # misses go live and are logged
+    player.divergences
+
+Each request is matched, in order, against the recorded LLM calls (provider, operation, model, the
+messages sent) and answered with the recorded output as the provider's own HTTP response, JSON or SSE
+stream, so the client library returns its normal types. A call the recording does not hold at that
+point raises `PlaybackDivergence` naming the step, with recorded versus actual (strict, the default);
+`strict=False` logs it and sends the call to the network. In strict mode, finishing with recorded calls
+left unmade is a divergence too. The session must have been recorded with content capture on.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..model import Session
+from ._patch import installed
+from ._player import PlaybackDivergence, Player
+from ._recording import FORMAT, PlaybackError, RecordedStep, Recording, check_playable
+
+__all__ = [
+    "PlaybackDivergence",
+    "PlaybackError",
+    "Player",
+    "RecordedStep",
+    "Recording",
+    "load_recording",
+    "playback",
+]
+
+
+def _is_recording_file(spec: str | os.PathLike[str]) -> bool:
+    path = Path(spec)
+    if not path.is_file():
+        return False
+    with path.open("rb") as handle:
+        return FORMAT.encode() in handle.read(256)
+
+
+def load_recording(
+    session: Session | Recording | str | os.PathLike[str] | None = None, source: str | None = None
+) -> Recording:
+    """The recording `playback` plays: from a Session, a recording file, or a session id in a trace source."""
+    if isinstance(session, Recording):
+        recording = session
+    elif isinstance(session, Session):
+        recording = Recording.from_session(session)
+    elif session is not None and _is_recording_file(session):
+        recording = Recording.load(session)
+    elif source is not None and _is_recording_file(source):
+        recording = Recording.load(source)
+        if session is not None and not recording.session_id.startswith(str(session)):
+            raise PlaybackError(f"recording {source} holds session {recording.session_id}, not {session}")
+    elif session is None:
+        raise PlaybackError("playback needs a session: a Session, a recording file, or a session id (and source)")
+    else:
+        from ..sources import open_source
+
+        recording = Recording.from_session(open_source(source).session(str(session)))
+    check_playable(recording)
+    return recording
+
+
+@contextmanager
+def playback(
+    session: Session | Recording | str | os.PathLike[str] | None = None,
+    *,
+    source: str | None = None,
+    strict: bool = True,
+) -> Iterator[Player]:
+    """Answer every OpenAI / Anthropic call in this process from the recorded session while the block runs."""
+    player = Player(load_recording(session, source), strict=strict)
+    with installed(player):
+        try:
+            yield player
+        except PlaybackDivergence:
+            raise
+        except BaseException as exc:
+            # Agent code may catch the client's errors (and with them a divergence) and fail later:
+            # the divergence is the cause worth showing.
+            if strict and player.divergences:
+                raise player.divergences[0] from exc
+            raise
+    player.finish()

@@ -1,0 +1,235 @@
+"""The Player: answers each OpenAI / Anthropic request from the next recorded LLM call, or reports divergence.
+
+Requests are matched in order against the recording's LLM steps by provider, operation, model and
+the conversation sent (see `_conversation`). A match is answered with the recorded output, rebuilt as
+the provider's HTTP response; anything else is a `PlaybackDivergence`: raised in strict mode, logged
+and sent live in lenient mode.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from ..errors import AgentOpsOtelError
+from . import _conversation as conv
+from . import _responses as responses
+from ._recording import PlaybackError, RecordedStep, Recording
+
+_log = logging.getLogger("agentops_otel.playback")
+
+_RETRY_HEADER = "x-stainless-retry-count"  # both client libraries number their retries with it
+_UNSUPPORTED_PATHS = ("/responses", "/embeddings", "/completions", "/messages/count_tokens")
+
+
+class PlaybackDivergence(AgentOpsOtelError):
+    """The code under playback made an LLM call the recording does not hold at that point.
+
+    `call_number` is the 1-based number of the LLM call that diverged; `step` the recorded step it was
+    matched against (None when the recording has no more calls); `recorded` / `actual` say what differs.
+    """
+
+    def __init__(
+        self, message: str, *, call_number: int, step: RecordedStep | None, recorded: str, actual: str
+    ) -> None:
+        super().__init__(message)
+        self.call_number, self.step, self.recorded, self.actual = call_number, step, recorded, actual
+
+
+_provider_divergences: dict[str, type[PlaybackDivergence]] = {}
+
+
+def _passable(divergence: PlaybackDivergence, provider: str) -> PlaybackDivergence:
+    """The divergence as a subclass of the client library's own base error too.
+
+    The Anthropic client wraps any foreign exception from its HTTP layer in APIConnectionError (and
+    retries it); its own errors pass through unchanged, so the user sees the PlaybackDivergence.
+    """
+    if provider != "anthropic":
+        return divergence  # the OpenAI client lets exceptions other than httpx's through as they are
+    cls = _provider_divergences.get(provider)
+    if cls is None:
+        import anthropic
+
+        cls = type("PlaybackDivergence", (PlaybackDivergence, anthropic.AnthropicError), {})
+        cls.__module__ = __name__
+        _provider_divergences[provider] = cls
+    return cls(
+        str(divergence),
+        call_number=divergence.call_number,
+        step=divergence.step,
+        recorded=divergence.recorded,
+        actual=divergence.actual,
+    )
+
+
+def classify(path: str, headers: Any) -> tuple[str, str] | None:
+    """(provider, api) of an LLM request by its path, or None for traffic playback leaves alone."""
+    if path.endswith("/chat/completions"):
+        return "openai", "chat"
+    if path.endswith("/v1/messages") or (path.endswith("/messages") and "anthropic-version" in headers):
+        return "anthropic", "messages"
+    if path.endswith(_UNSUPPORTED_PATHS) and ("x-stainless-lang" in headers or "anthropic-version" in headers):
+        return ("anthropic" if "anthropic-version" in headers else "openai"), "unsupported"
+    return None
+
+
+def _provider_family(value: str | None) -> str | None:
+    text = (value or "").lower()
+    return "anthropic" if "anthropic" in text else "openai" if "openai" in text else None
+
+
+class Player:
+    """Matches requests against one Recording. Thread-safe; calls are matched in arrival order."""
+
+    def __init__(self, recording: Recording, *, strict: bool = True) -> None:
+        self.recording = recording
+        self.strict = strict
+        self.divergences: list[PlaybackDivergence] = []
+        self.live_calls = 0  # calls sent to the network in lenient mode
+        self._calls = recording.llm_steps
+        self._next = 0
+        self._last_failed: RecordedStep | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def answered(self) -> int:
+        """How many recorded LLM calls were played back."""
+        return self._next
+
+    @property
+    def remaining(self) -> list[RecordedStep]:
+        return self._calls[self._next :]
+
+    # Matching
+
+    def _mismatch(self, step: RecordedStep, provider: str, body: dict[str, Any]) -> tuple[str, str, str] | None:
+        family = _provider_family(step.provider)
+        if family is not None and family != provider:
+            return "provider", family, provider
+        if step.operation not in (None, "chat", "generate_content", "text_completion"):
+            return "operation", step.operation, "chat"
+        model = str(body.get("model") or "")
+        if step.request_model and step.request_model != model:
+            return "model", step.request_model, model
+        recorded = conv.recorded_entries(step.params, step.system_instructions)
+        actual = conv.anthropic_entries(body) if provider == "anthropic" else conv.openai_chat_entries(body)
+        return conv.first_difference(recorded, actual)
+
+    def _diverge(self, provider: str, where: str, recorded: str, actual: str, step: RecordedStep | None) -> None:
+        call_number = self._next + 1
+        total = len(self._calls)
+        at = f"{step.label}" if step else "beyond the end of the recording"
+        message = (
+            f"playback of session {self.recording.session_id} diverged at LLM call {call_number} of {total} "
+            f"({at}): {where} differs\n  recorded: {recorded}\n  actual:   {actual}\n"
+            "The code no longer makes the recorded call. If the change is intended, record the session again "
+            "and export it (agentops-otel export-session); playback(strict=False) sends such calls live instead."
+        )
+        divergence = PlaybackDivergence(message, call_number=call_number, step=step, recorded=recorded, actual=actual)
+        self.divergences.append(divergence)
+        if self.strict:
+            raise _passable(divergence, provider)
+        _log.warning("%s", message)
+        self.live_calls += 1
+
+    def match(self, provider: str, api: str, body: dict[str, Any], retry: bool = False) -> RecordedStep | None:
+        """The recorded step answering this request, or None to send it live (lenient mode)."""
+        with self._lock:
+            if retry and self._last_failed is not None:
+                return self._last_failed  # the client retrying a recorded failure gets the same failure
+            if api == "unsupported":
+                if self.strict:
+                    raise PlaybackError(
+                        f"playback answers OpenAI chat completions and Anthropic messages; a {provider} "
+                        f"{body.get('_path', 'request')} call cannot be played back yet "
+                        "(use strict=False to send it live)"
+                    )
+                self.live_calls += 1
+                return None
+            step = self._calls[self._next] if self._next < len(self._calls) else None
+            if step is None:
+                summary = f"{provider} call to model {body.get('model')!r}"
+                self._diverge(provider, "the number of LLM calls", "(no more LLM calls)", summary, None)
+                return None
+            mismatch = self._mismatch(step, provider, body)
+            if mismatch is not None:
+                self._diverge(provider, *mismatch, step)
+                return None
+            self._next += 1
+            self._last_failed = step if step.error is not None and step.returns is None else None
+            return step
+
+    def finish(self) -> None:
+        """At the end of playback: in strict mode, the recorded calls the code did not make are a divergence."""
+        if not self.strict:
+            if self.remaining:
+                _log.warning("playback ended with %d recorded LLM call(s) not made", len(self.remaining))
+            return
+        if self.divergences:
+            raise self.divergences[0]
+        if self.remaining:
+            step = self.remaining[0]
+            self._diverge(
+                _provider_family(step.provider) or "openai",
+                "the number of LLM calls",
+                f"{len(self._calls)} LLM call(s), the next is {step.label}",
+                f"{self._next} LLM call(s), then the code finished",
+                step,
+            )
+
+    # Responses
+
+    def respond(self, request: Any, asynchronous: bool) -> Any:
+        """An httpx response for an LLM request, None for a request to send live."""
+        path = request.url.path
+        kind = classify(path, request.headers)
+        if kind is None:
+            return None
+        provider, api = kind
+        import json
+
+        try:
+            body = json.loads(request.read() or b"{}")
+        except ValueError:
+            body = {}
+        if api == "unsupported":
+            body = {"_path": path}
+        retry = request.headers.get(_RETRY_HEADER, "0") not in ("0", "")
+        step = self.match(provider, api, body if isinstance(body, dict) else {}, retry=retry)
+        if step is None:
+            return None
+        return _http_response(type(request).__module__, provider, step, body, request, asynchronous)
+
+
+def _http_response(
+    module_name: str, provider: str, step: RecordedStep, body: Any, request: Any, asynchronous: bool
+) -> Any:
+    import importlib
+
+    httpx = importlib.import_module(module_name.split(".")[0])
+    if step.error is not None and step.returns is None:
+        error_type = step.error.get("type", "").rsplit(".", 1)[-1]
+        if error_type == "APITimeoutError":
+            raise httpx.ReadTimeout("recorded timeout (playback)", request=request)
+        if error_type in responses.NETWORK_ERRORS:
+            raise httpx.ConnectError("recorded connection failure (playback)", request=request)
+        headers = {"content-type": "application/json", "x-should-retry": "false"}
+        return httpx.Response(
+            responses.error_status(step), headers=headers, content=responses.error_body(provider, step), request=request
+        )
+    content_type, content = responses.success_body(provider, step, body)
+    if isinstance(content, bytes | str):
+        stream_content: Any = content
+    elif asynchronous:
+        stream_content = _async(content)
+    else:
+        stream_content = content
+    return httpx.Response(200, headers={"content-type": content_type}, content=stream_content, request=request)
+
+
+async def _async(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk

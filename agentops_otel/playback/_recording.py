@@ -1,0 +1,199 @@
+"""A Recording: the content of one session that playback needs, read from a Session or a small JSON file.
+
+The file form (`agentops-otel export-session ID -o session.json`) holds each step's kind, name,
+inputs, outputs, error and the LLM facts (provider, operation, models, response id, finish reasons,
+usage) and nothing else: no resource, no headers, credentials scrubbed. Commit it beside a test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .. import semconv as sc
+from .._content import scrub_mapping
+from ..errors import AgentOpsOtelError, ConfigurationError
+from ..model import Session, Step, decode_content
+
+FORMAT = "agentops-otel-recording"
+VERSION = 1
+
+
+class PlaybackError(AgentOpsOtelError):
+    """A session cannot be played back (no content recorded, truncated content, unreadable file)."""
+
+
+@dataclass(frozen=True)
+class RecordedStep:
+    """One step of the recorded trajectory. LLM steps carry the provider facts; others params/returns."""
+
+    index: int  # 1-based position among the session's steps
+    kind: str
+    name: str
+    params: Any = None
+    returns: Any = None
+    error: dict[str, str] | None = None
+    provider: str | None = None
+    operation: str | None = None
+    request_model: str | None = None
+    response_model: str | None = None
+    response_id: str | None = None
+    system_instructions: Any = None
+    finish_reasons: list[str] = field(default_factory=list)
+    usage: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return f"step {self.index}, {self.kind} {self.name!r}"
+
+    @property
+    def has_content(self) -> bool:
+        """LLM steps need their request messages, and an answer (output messages or an error)."""
+        return isinstance(self.params, list) and (isinstance(self.returns, list) or self.error is not None)
+
+
+@dataclass(frozen=True)
+class Recording:
+    session_id: str
+    name: str
+    end_state: str | None
+    steps: tuple[RecordedStep, ...]
+
+    @property
+    def llm_steps(self) -> list[RecordedStep]:
+        return [s for s in self.steps if s.kind == "llm"]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            "format": FORMAT,
+            "version": VERSION,
+            "session_id": self.session_id,
+            "name": self.name,
+            "end_state": self.end_state,
+            "steps": [asdict(s) for s in self.steps],
+        }
+        return scrub_mapping(data)  # credentials never leave in an exported file
+
+    def save(self, path: str | Path) -> Path:
+        target = Path(path)
+        target.write_text(json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return target
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str = "recording") -> Recording:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise PlaybackError(
+                f"{origin} is not an agentops-otel recording (make one with `agentops-otel export-session`)"
+            )
+        if data.get("version") != VERSION:
+            raise PlaybackError(f"{origin} has recording version {data.get('version')!r}; this version reads {VERSION}")
+        known = set(RecordedStep.__dataclass_fields__)
+        try:
+            steps = tuple(RecordedStep(**{k: v for k, v in s.items() if k in known}) for s in data["steps"])
+            return cls(str(data["session_id"]), str(data.get("name") or ""), data.get("end_state"), steps)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise PlaybackError(f"{origin} is not a valid recording ({exc}); export it again") from exc
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Recording:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigurationError(f"cannot read recording {path}: {exc.strerror or exc}") from exc
+        except ValueError as exc:
+            raise PlaybackError(f"recording {path} is not valid JSON ({exc})") from exc
+        return cls.from_dict(data, origin=f"recording {path}")
+
+    @classmethod
+    def from_session(cls, session: Session) -> Recording:
+        llm_calls = _one_step_per_llm_call(session)
+        steps = tuple(
+            _recorded_step(i, s)
+            for i, s in enumerate(session.steps, start=1)
+            if s.kind != "llm" or s.span_id in llm_calls
+        )
+        return cls(session.session_id, session.name, session.end_state, steps)
+
+
+def _one_step_per_llm_call(session: Session) -> set[str]:
+    """Span ids of the LLM steps that stand for one call each.
+
+    One call can leave nested LLM spans (our instrumentation's, the client library's own, a
+    framework's); the outermost LLM step and its LLM descendants are one call, represented by the
+    first of them that holds the content.
+    """
+    parents = {r.span_id: r.parent_span_id for r in session.spans}
+    llm = {s.span_id: s for s in session.steps if s.kind == "llm"}
+
+    def outermost(span_id: str) -> str:
+        top, current = span_id, parents.get(span_id)
+        while current is not None:
+            if current in llm:
+                top = current
+            current = parents.get(current)
+        return top
+
+    calls: dict[str, list[Step]] = {}
+    for step in session.steps:
+        if step.kind == "llm":
+            calls.setdefault(outermost(step.span_id), []).append(step)
+    chosen = set()
+    for members in calls.values():
+        with_content = [m for m in members if isinstance(m.params, list)]
+        chosen.add((with_content or members)[0].span_id)
+    return chosen
+
+
+def _recorded_step(index: int, step: Step) -> RecordedStep:
+    error = None if step.error is None else {"type": step.error.type, "message": step.error.message}
+    if step.kind != "llm":
+        return RecordedStep(index, step.kind, step.name, step.params, step.returns, error)
+    attrs = step.attributes
+    reasons = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS) or ()
+    usage = step.usage
+    return RecordedStep(
+        index,
+        "llm",
+        step.name,
+        step.params,
+        step.returns,
+        error,
+        provider=step.provider,
+        operation=_text(attrs.get(sc.GEN_AI_OPERATION_NAME)),
+        request_model=_text(attrs.get(sc.GEN_AI_REQUEST_MODEL)),
+        response_model=_text(attrs.get(sc.GEN_AI_RESPONSE_MODEL)),
+        response_id=_text(attrs.get(sc.GEN_AI_RESPONSE_ID)),
+        system_instructions=decode_content(attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS)),
+        finish_reasons=[str(r) for r in reasons] if isinstance(reasons, list | tuple) else [str(reasons)],
+        usage={
+            "input_tokens": usage.input_tokens,
+            "output_tokens": usage.output_tokens,
+            "cache_read_tokens": usage.cache_read_tokens,
+            "cache_write_tokens": usage.cache_write_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+        },
+    )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def check_playable(recording: Recording) -> None:
+    """Raise a PlaybackError that says what to do when the LLM steps lack the content playback needs."""
+    for step in recording.llm_steps:
+        if step.has_content:
+            continue
+        if step.params is None and step.returns is None:
+            raise PlaybackError(
+                f"session {recording.session_id} was recorded without message content ({step.label} has no "
+                "prompt or completion): playback needs content capture on. Record it again with "
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (or init(capture_content=True))."
+            )
+        raise PlaybackError(
+            f"session {recording.session_id}: the content of {step.label} is incomplete or truncated, so it "
+            "cannot be played back. Record it again with a larger AGENTOPS_OTEL_MAX_CONTENT_LENGTH."
+        )
