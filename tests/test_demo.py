@@ -54,6 +54,7 @@ def test_demo_records_into_the_store_in_the_working_directory(fresh_dir):
     home, _, demo = fresh_dir
     assert (home / ".agentops" / "traces.db").is_file()
     assert "Recorded 3 sessions in .agentops/traces.db (1 failed)" in demo.stdout
+    assert demo.stderr == ""  # no warning or traceback for a new user
 
 
 def test_demo_prints_each_replay_and_the_next_commands(fresh_dir):

@@ -113,3 +113,16 @@ def test_offsets_past_an_hour_and_durations_in_minutes_read_naturally():
     assert "Duration: 62m05s" in text
     assert "61:40.123  Action: fetch_customer_data" in text
     assert text.splitlines()[-1].startswith("62:05.000  Session ended: Fail")
+
+
+@pytest.mark.parametrize(
+    ("ns", "shown"),
+    [(40_000, "40us"), (600_000, "0.6ms"), (12_300_000, "12ms"), (1_890_000_000, "1.89s"), (125 * 10**9, "2m05s")],
+)
+def test_step_durations_use_a_readable_unit(ns, shown):
+    records = support_session(1)
+    records[2] = replace(records[2], end_ns=records[2].start_ns + ns)
+    tool_line = next(
+        line for line in render_timeline(build_session(records), width=200).splitlines() if "Tool:" in line
+    )
+    assert tool_line.endswith(f"[{shown}]")

@@ -243,6 +243,8 @@ def _offset(ns: int) -> str:
 def _duration(ns: int | None) -> str:
     if ns is None:
         return "running"
+    if ns < 100_000:
+        return f"{ns / 1e3:.0f}us"
     if ns < 10_000_000:
         return f"{ns / 1e6:.1f}ms"
     if ns < 1_000_000_000:
