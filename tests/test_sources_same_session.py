@@ -5,19 +5,12 @@ from __future__ import annotations
 
 import json
 
-from agentops_otel.model import build_session, from_readable_span
+from agentops_otel.model import from_readable_span
+from agentops_otel.replay import render_timeline
 from agentops_otel.replay.html import render_html
 from agentops_otel.sources import open_source
 from agentops_otel.store import LocalStore
 from tests._sources_shapes import jaeger_response, jaeger_trace, otlp_dict, serve_json, session_spans
-
-
-def _timeline(session) -> str | None:
-    try:
-        from agentops_otel.replay import render_timeline
-    except ImportError:  # the terminal timeline is another module; compare it once it exists
-        return None
-    return render_timeline(session)
 
 
 def test_store_file_jaeger_and_tempo_give_the_same_session(tmp_path):
@@ -27,7 +20,7 @@ def test_store_file_jaeger_and_tempo_give_the_same_session(tmp_path):
 
     with LocalStore(tmp_path / "traces.db") as store:
         store.write(records)
-        from_store = build_session(store.trace(trace_id))
+    from_store = open_source(f"store:{tmp_path / 'traces.db'}").session("sess-checkout-1")
 
     path = tmp_path / "traces.jsonl"
     path.write_text(json.dumps(otlp_dict(spans)) + "\n")
@@ -50,4 +43,4 @@ def test_store_file_jaeger_and_tempo_give_the_same_session(tmp_path):
     for where, session in sessions.items():
         assert session.to_dict() == reference.to_dict(), where
         assert render_html(session) == render_html(reference), where
-        assert _timeline(session) == _timeline(reference), where
+        assert render_timeline(session, width=120) == render_timeline(reference, width=120), where
