@@ -82,3 +82,10 @@ def bare_tool_call_start_attributes(tracer: Any, session_id: str) -> Callable[[]
             return result
 
     return call
+
+
+def init_ours_llm(provider: TracerProvider) -> None:
+    """Our pipeline with the OpenAI/Anthropic instrumentation on, no local store, no OTLP."""
+    import agentops_otel
+
+    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=True)

@@ -1,0 +1,116 @@
+"""Pipeline stages on their own: the cost processor on LLM spans, and the local store's write rate.
+
+Values: microseconds per LLM span (with and without CostProcessor); spans per second written.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from typing import Any
+
+from _harness import emit, per_call_us, run_variant, scaled
+
+SPANS, BATCHES = scaled(2_000, 300), scaled(7, 3)
+STORE_BATCH, STORE_BATCHES = 512, scaled(40, 4)
+
+
+def _llm_span_call(provider: Any) -> Any:
+    """Start and end one GenAI chat span with usage, inside an open session root."""
+    from opentelemetry import trace
+
+    from agentops_otel import semconv as sc
+
+    tracer = provider.get_tracer("bench")
+    session_id = str(uuid.uuid4())
+    root = tracer.start_span("session bench", attributes={sc.SESSION_ID: session_id})
+    parent = trace.set_span_in_context(root)
+    attributes = {
+        sc.SESSION_ID: session_id,
+        sc.GEN_AI_OPERATION_NAME: "chat",
+        sc.GEN_AI_PROVIDER_NAME: "openai",
+        sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini",
+        sc.GEN_AI_RESPONSE_MODEL: "gpt-4o-mini-2024-07-18",
+        sc.GEN_AI_USAGE_INPUT_TOKENS: 1200,
+        sc.GEN_AI_USAGE_OUTPUT_TOKENS: 85,
+        sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS: 256,
+    }
+
+    def call() -> None:
+        tracer.start_span("chat gpt-4o-mini", context=parent, attributes=attributes).end()
+
+    return call, root
+
+
+def llm_spans(with_cost: bool) -> None:
+    from _otel import DropExporter
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    exporter = DropExporter()
+    batch = BatchSpanProcessor(exporter)
+    provider = TracerProvider()
+    if with_cost:
+        from agentops_otel.cost import CostProcessor
+
+        provider.add_span_processor(CostProcessor([batch]))
+    else:
+        provider.add_span_processor(batch)
+    call, root = _llm_span_call(provider)
+    emit(value=per_call_us(call, SPANS, BATCHES), unit="us/span")
+    root.end()
+    provider.shutdown()
+
+
+def _tool_spans(count: int) -> list[Any]:
+    """Finished spans shaped like real steps: a session root's children with content attributes."""
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from agentops_otel import semconv as sc
+
+    memory = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(memory))
+    tracer = provider.get_tracer("bench")
+    session_id = str(uuid.uuid4())
+    with tracer.start_as_current_span("session bench", attributes={sc.SESSION_ID: session_id}):
+        for i in range(count - 1):
+            attributes = {
+                sc.SESSION_ID: session_id,
+                sc.AGENTOPS_SPAN_TYPE: "tool",
+                sc.GEN_AI_OPERATION_NAME: "execute_tool",
+                sc.GEN_AI_TOOL_NAME: "search",
+                sc.GEN_AI_TOOL_CALL_ARGUMENTS: f'{{"query": "refund policy {i}", "limit": 5}}',
+                sc.GEN_AI_TOOL_CALL_RESULT: '{"hits": ["doc-1", "doc-2", "doc-3"]}',
+            }
+            tracer.start_span("execute_tool search", attributes=attributes).end()
+    return list(memory.get_finished_spans())
+
+
+def store_write() -> None:
+    from agentops_otel.store import LocalStoreExporter
+
+    spans = _tool_spans(STORE_BATCH * STORE_BATCHES)
+    exporter = LocalStoreExporter(os.path.join(os.getcwd(), "bench.db"))
+    exporter.export(spans[:1])  # the file and schema are created on the first export: not measured
+    start = time.perf_counter()
+    for i in range(STORE_BATCHES):
+        exporter.export(spans[i * STORE_BATCH : (i + 1) * STORE_BATCH])
+    elapsed = time.perf_counter() - start
+    exporter.shutdown()
+    if exporter.exported_spans != len(spans) + 1:
+        raise SystemExit(f"the store took {exporter.exported_spans} of {len(spans) + 1} spans")
+    emit(value=len(spans) / elapsed, unit="spans/s", spans=len(spans))
+
+
+if __name__ == "__main__":
+    run_variant(
+        {
+            "llm-spans-plain": lambda: llm_spans(False),
+            "llm-spans-cost": lambda: llm_spans(True),
+            "store-write": store_write,
+        }
+    )
