@@ -94,6 +94,7 @@ def store_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "store" / "traces.db"
     monkeypatch.setenv("AGENTOPS_OTEL_STORE_PATH", str(path))
     monkeypatch.delenv("AGENTOPS_OTEL_INSTRUMENT_LLM", raising=False)
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "agentops_anthropic")  # seconds to import
     return path
 
 
