@@ -400,7 +400,7 @@ def test_downstream_must_be_span_processors() -> None:
 
 
 class _BrokenPricer(Pricer):
-    def price(self, *args: Any, **kwargs: Any) -> Any:
+    def price_tokens(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("pricing bug")
 
 

@@ -18,10 +18,11 @@ from decimal import Decimal
 from genai_prices import Usage as PricesUsage
 from genai_prices.types import ModelPrice, TieredPrices
 
-from ..model import Usage
-
 # (input, output, total) in USD, as genai-prices splits them.
 Split = tuple[Decimal, Decimal, Decimal]
+# Token counts of one call: input (cache included), output (reasoning included), cache read, cache
+# write, reasoning. A plain tuple: building it per span is much cheaper than a dataclass.
+Tokens = tuple[int, int, int, int, int]
 
 
 def _calc(model_price: ModelPrice, **tokens: int) -> Split:
@@ -33,45 +34,60 @@ def _minus(a: Split, b: Split) -> Split:
     return a[0] - b[0], a[1] - b[1], a[2] - b[2]
 
 
+# The token kinds, in `Tokens` order.
+_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")
+
+
 @dataclass(frozen=True, slots=True)
 class _Region:
-    """Constant and per-token rates that hold while the input tokens stay in one tier region."""
+    """Constant and per-token rates that hold while the input tokens stay in one tier region.
 
-    constant: Split
-    input: Split
-    output: Split
-    cache_read: Split
-    cache_write: Split
-    reasoning: Split
+    Only the non-zero rates are kept, as (index into `Tokens`, USD per token) pairs, so that a
+    call costs a few Decimal multiplications.
+    """
+
+    constant_input: Decimal
+    constant_output: Decimal
+    constant_other: Decimal  # per-request prices without a direction: in the total only
+    input_rates: tuple[tuple[int, Decimal], ...]
+    output_rates: tuple[tuple[int, Decimal], ...]
 
 
 def _region(model_price: ModelPrice, low: int) -> _Region:
     """Rates for input counts just above `low` (a tier start, or 0), measured one token at a time."""
     r = low + 1
     base = _calc(model_price, input_tokens=r)
-    one_more_input = _calc(model_price, input_tokens=r + 1)
     with_output = _calc(model_price, input_tokens=r, output_tokens=1)
-    input_rate = _minus(one_more_input, base)
-    return _Region(
-        constant=(
-            base[0] - input_rate[0] * r,
-            base[1] - input_rate[1] * r,
-            base[2] - input_rate[2] * r,
-        ),
-        input=input_rate,
-        output=_minus(with_output, base),
+    rates = {
+        "input": _minus(_calc(model_price, input_tokens=r + 1), base),
+        "output": _minus(with_output, base),
         # Cache and reasoning tokens are parts of the input and output totals: these rates are the
         # difference they make to a token already counted there (usually negative: a discount).
-        cache_read=_minus(_calc(model_price, input_tokens=r, cache_read_tokens=1), base),
-        cache_write=_minus(_calc(model_price, input_tokens=r, cache_write_tokens=1), base),
-        reasoning=_minus(_calc(model_price, input_tokens=r, output_tokens=1, output_reasoning_tokens=1), with_output),
+        "cache_read": _minus(_calc(model_price, input_tokens=r, cache_read_tokens=1), base),
+        "cache_write": _minus(_calc(model_price, input_tokens=r, cache_write_tokens=1), base),
+        "reasoning": _minus(
+            _calc(model_price, input_tokens=r, output_tokens=1, output_reasoning_tokens=1), with_output
+        ),
+    }
+    for kind, (input_rate, output_rate, total_rate) in rates.items():
+        if input_rate + output_rate != total_rate:  # token prices always have a direction
+            raise ValueError(f"{kind} tokens are priced outside the input and output totals")
+    input_rate = rates["input"][0]
+    constant_input = base[0] - input_rate * r
+    constant_output = base[1] - rates["input"][1] * r
+    return _Region(
+        constant_input=constant_input,
+        constant_output=constant_output,
+        constant_other=base[2] - rates["input"][2] * r - constant_input - constant_output,
+        input_rates=tuple((i, rates[kind][0]) for i, kind in enumerate(_KINDS) if rates[kind][0]),
+        output_rates=tuple((i, rates[kind][1]) for i, kind in enumerate(_KINDS) if rates[kind][1]),
     )
 
 
 class PriceFunction:
-    """Prices a `Usage` under one `ModelPrice`; build once per ModelPrice and reuse.
+    """Prices `Tokens` under one `ModelPrice`; build once per ModelPrice and reuse.
 
-    The usage must be consistent (cache tokens within the input tokens, reasoning tokens within the
+    The counts must be consistent (cache tokens within the input tokens, reasoning tokens within the
     output tokens); `Pricer` makes it so before calling.
     """
 
@@ -89,19 +105,14 @@ class PriceFunction:
         self._starts = starts
         self._regions = [_region(model_price, low) for low in [0, *starts]]
 
-    def __call__(self, usage: Usage) -> Split:
+    def __call__(self, counts: Tokens) -> Split:
+        """(input, output, total) in USD."""
         # A tier applies once the input tokens are strictly above its start.
-        region = self._regions[bisect_left(self._starts, usage.input_tokens)]
-        totals = list(region.constant)
-        for rate, count in (
-            (region.input, usage.input_tokens),
-            (region.output, usage.output_tokens),
-            (region.cache_read, usage.cache_read_tokens),
-            (region.cache_write, usage.cache_write_tokens),
-            (region.reasoning, usage.reasoning_tokens),
-        ):
-            if count:
-                totals[0] += rate[0] * count
-                totals[1] += rate[1] * count
-                totals[2] += rate[2] * count
-        return totals[0], totals[1], totals[2]
+        region = self._regions[bisect_left(self._starts, counts[0])]
+        input_usd = region.constant_input
+        for index, rate in region.input_rates:
+            input_usd += rate * counts[index]
+        output_usd = region.constant_output
+        for index, rate in region.output_rates:
+            output_usd += rate * counts[index]
+        return input_usd, output_usd, input_usd + output_usd + region.constant_other

@@ -23,7 +23,7 @@ from genai_prices.types import ModelInfo, ModelPrice
 from .._config import ENV_PRICES_FILE
 from ..model import Usage
 from ._overrides import PriceOverride, load_overrides
-from ._price_function import PriceFunction
+from ._price_function import PriceFunction, Tokens
 
 # OpenTelemetry `gen_ai.provider.name` values that genai-prices does not recognise by itself.
 # (It already knows openai, anthropic, aws.bedrock, azure.ai.openai, gcp.gemini, gcp.vertex_ai,
@@ -64,22 +64,37 @@ class _Known:
 _Resolution = _Known | PriceOverride | str
 
 
-def consistent_usage(usage: Usage) -> Usage:
+def _datetime(at: datetime | int | None) -> datetime:
+    if isinstance(at, datetime):
+        return at
+    return datetime.fromtimestamp(at / 1e9, tz=UTC) if at else datetime.now(tz=UTC)
+
+
+def tokens_of(usage: Usage) -> Tokens:
+    return (
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        usage.reasoning_tokens,
+    )
+
+
+def consistent_tokens(tokens: Tokens) -> Tokens:
     """Make cache tokens part of the input, and reasoning tokens part of the output.
 
     The GenAI conventions count cached tokens inside `gen_ai.usage.input_tokens`, and genai-prices
     expects that; some instrumentations pass Anthropic's raw `input_tokens`, which excludes them.
     When the cache tokens exceed the input tokens, that must be what happened, so add them.
     """
-    input_tokens = usage.input_tokens
-    output_tokens = usage.output_tokens
-    if usage.cache_read_tokens + usage.cache_write_tokens > input_tokens:
-        input_tokens += usage.cache_read_tokens + usage.cache_write_tokens
-    if usage.reasoning_tokens > output_tokens:
-        output_tokens += usage.reasoning_tokens
-    if input_tokens == usage.input_tokens and output_tokens == usage.output_tokens:
-        return usage
-    return Usage(input_tokens, output_tokens, usage.cache_read_tokens, usage.cache_write_tokens, usage.reasoning_tokens)
+    input_tokens, output_tokens, cache_read, cache_write, reasoning = tokens
+    if cache_read + cache_write <= input_tokens and reasoning <= output_tokens:
+        return tokens
+    if cache_read + cache_write > input_tokens:
+        input_tokens += cache_read + cache_write
+    if reasoning > output_tokens:
+        output_tokens += reasoning
+    return input_tokens, output_tokens, cache_read, cache_write, reasoning
 
 
 class Pricer:
@@ -94,23 +109,32 @@ class Pricer:
         self._functions: dict[int, tuple[ModelPrice, PriceFunction]] = {}
 
     def price(
-        self, provider: str | None, model: str | None, usage: Usage | None, at: datetime | None = None
+        self, provider: str | None, model: str | None, usage: Usage | None, at: datetime | int | None = None
     ) -> PriceResult:
-        """Price one call made at `at` (default now); never raises for unknown models or usage."""
+        """Price one call made at `at` (a datetime or, as spans carry it, nanoseconds since the epoch;
+        default now). Never raises for unknown models or odd usage: the result says why instead."""
+        return self.price_tokens(provider, model, None if usage is None else tokens_of(usage), at)
+
+    def price_tokens(
+        self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
+    ) -> PriceResult:
+        """`price` for token counts in `Tokens` order, as the cost processor reads them off a span."""
         if not model:
             return PriceResult.unpriced("no model on the span (gen_ai.response.model or gen_ai.request.model)")
-        if usage is None:
+        if tokens is None:
             return PriceResult.unpriced(f"no token usage reported for {model}")
         resolution = self._resolve(provider, model)
         if isinstance(resolution, str):
             return PriceResult.unpriced(resolution)
         if isinstance(resolution, PriceOverride):
             model_price, source = resolution.model_price, resolution.source
+        elif isinstance(resolution.model.prices, ModelPrice):  # one price for all time: no clock needed
+            model_price, source = resolution.model.prices, resolution.source
         else:
-            model_price = resolution.model.get_prices(at or datetime.now(tz=UTC))
+            model_price = resolution.model.get_prices(_datetime(at))
             source = resolution.source
         try:
-            input_usd, output_usd, total_usd = self._function(model_price)(consistent_usage(usage))
+            input_usd, output_usd, total_usd = self._function(model_price)(consistent_tokens(tokens))
         except (ValueError, ArithmeticError) as exc:  # a price genai-prices itself cannot evaluate
             return PriceResult.unpriced(f"genai-prices cannot price {model}: {exc}")
         return PriceResult(total_usd, input_usd, output_usd, source)

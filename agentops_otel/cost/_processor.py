@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from time import time_ns
 
 from opentelemetry.context import Context
@@ -28,12 +27,14 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from .. import semconv as sc
 from ._pricer import Pricer, PriceResult
-from ._spans import cost_attributes, is_llm_call, model_of, provider_of, usage_of, with_attributes
+from ._spans import cost_attributes, is_llm_call, model_of, provider_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
 
 _log = logging.getLogger("agentops_otel.cost")
 
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"
+_SESSION = sc.SpanTypeValues.SESSION.value
+_LLM = sc.SpanTypeValues.LLM.value
 
 
 def _debug() -> bool:
@@ -81,31 +82,33 @@ class CostProcessor(SpanProcessor):
             processor.on_end(span)
 
     def _priced(self, span: ReadableSpan) -> ReadableSpan:
-        attrs = span.attributes
-        if not attrs:
+        view = span.attributes
+        if not view:
             return span
-        session_id = attrs.get(sc.SESSION_ID)
-        if attrs.get(sc.AGENTOPS_SPAN_TYPE) == sc.SpanTypeValues.SESSION:
+        if view.get(sc.AGENTOPS_SPAN_TYPE) == _SESSION:
+            session_id = view.get(sc.SESSION_ID)
             if not session_id:
                 return span
-            return with_attributes(span, self._totals.close(str(session_id)).attributes())
-        if not is_llm_call(attrs):
+            attrs = dict(view)
+            attrs.update(self._totals.close(str(session_id)).attributes())
+            return with_attributes(span, attrs)
+        if not is_llm_call(view):
             return span
-        extra = {}
+        attrs = dict(view)
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
             # Priced because it reports usage: say it is an LLM call so the read model counts it too.
-            extra[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.LLM.value
+            attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
         try:
-            usage = usage_of(attrs)
+            tokens = tokens_of(attrs)
         except ValueError as exc:
-            usage, result = None, PriceResult.unpriced(str(exc))
+            tokens, result = None, PriceResult.unpriced(str(exc))
         else:
-            at = datetime.fromtimestamp(span.start_time / 1e9, tz=UTC) if span.start_time else None
-            result = self._pricer.price(provider_of(attrs), model_of(attrs), usage, at)
-        extra.update(cost_attributes(result))
+            result = self._pricer.price_tokens(provider_of(attrs), model_of(attrs), tokens, span.start_time)
+        session_id = attrs.get(sc.SESSION_ID)
+        attrs.update(cost_attributes(result))
         if session_id:
-            self._totals.add(str(session_id), usage, result.total)
-        return with_attributes(span, extra)
+            self._totals.add(str(session_id), tokens, result.total)
+        return with_attributes(span, attrs)
 
     def shutdown(self) -> None:
         for processor in self._downstream:

@@ -8,7 +8,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 
 from .. import semconv as sc
-from ..model import Usage
+from ._price_function import Tokens
 from ._pricer import PriceResult
 
 _LLM_OPERATIONS = frozenset(
@@ -22,6 +22,10 @@ _LLM_OPERATIONS = frozenset(
 # Current names first, then the names older instrumentations still emit.
 _INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS)
 _OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS)
+# Plain strings: enum member and `.value` lookups cost more than the rest of a span's pricing.
+_LLM = sc.SpanTypeValues.LLM.value
+_PRICED = sc.CostStatusValues.PRICED.value
+_UNPRICED = sc.CostStatusValues.UNPRICED.value
 
 
 def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, Any]:
@@ -44,7 +48,7 @@ def is_llm_call(attrs: Mapping[str, Any]) -> bool:
     """
     declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
     if declared is not None:
-        return declared == sc.SpanTypeValues.LLM
+        return declared == _LLM
     operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
     if operation is not None:
         return operation in _LLM_OPERATIONS
@@ -52,6 +56,8 @@ def is_llm_call(attrs: Mapping[str, Any]) -> bool:
 
 
 def _count(key: str, value: Any) -> int:
+    if type(value) is int and value >= 0:  # the usual case, checked first: this runs per LLM span
+        return value
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
@@ -59,13 +65,13 @@ def _count(key: str, value: Any) -> int:
     return int(value)
 
 
-def usage_of(attrs: Mapping[str, Any]) -> Usage | None:
-    """Token usage of a span; None when it reports none; ValueError for values that are not counts."""
+def tokens_of(attrs: Mapping[str, Any]) -> Tokens | None:
+    """Token counts of a span; None when it reports none; ValueError for values that are not counts."""
     input_key, input_tokens = _first(attrs, _INPUT_KEYS)
     output_key, output_tokens = _first(attrs, _OUTPUT_KEYS)
     if input_tokens is None and output_tokens is None:
         return None
-    return Usage(
+    return (
         _count(input_key, input_tokens),
         _count(output_key, output_tokens),
         _count(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
@@ -87,14 +93,14 @@ def provider_of(attrs: Mapping[str, Any]) -> str | None:
 def cost_attributes(result: PriceResult) -> dict[str, Any]:
     if result.total is None:
         return {
-            sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.UNPRICED.value,
+            sc.AGENTOPS_COST_STATUS: _UNPRICED,
             sc.AGENTOPS_COST_UNPRICED_REASON: result.unpriced_reason or "unknown",
         }
     return {
         sc.AGENTOPS_COST_USD: float(result.total),
         sc.AGENTOPS_COST_INPUT_USD: float(result.input or 0),
         sc.AGENTOPS_COST_OUTPUT_USD: float(result.output or 0),
-        sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED.value,
+        sc.AGENTOPS_COST_STATUS: _PRICED,
         sc.AGENTOPS_COST_SOURCE: result.source or "",
     }
 
@@ -132,8 +138,10 @@ class _CopiedSpan(ReadableSpan):
         return self._dropped[2]
 
 
-def with_attributes(span: ReadableSpan, extra: Mapping[str, Any]) -> ReadableSpan:
-    """A copy of an ended span with `extra` merged over its attributes (ended spans are read-only)."""
-    attributes = dict(span.attributes or {})
-    attributes.update(extra)
+def with_attributes(span: ReadableSpan, attributes: dict[str, Any]) -> ReadableSpan:
+    """A copy of an ended span with these attributes (ended spans are read-only).
+
+    `attributes` should start as `dict(span.attributes)`: callers read from that same copy, since
+    lookups in a plain dict are much cheaper than through the span's read-only view.
+    """
     return _CopiedSpan(span, attributes)

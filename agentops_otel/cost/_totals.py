@@ -10,28 +10,27 @@ from decimal import Decimal
 from typing import Any
 
 from .. import semconv as sc
-from ..model import Usage
+from ._price_function import Tokens
 
 _log = logging.getLogger("agentops_otel.cost")
 
 
 @dataclass(slots=True)
 class SessionTotals:
-    usage: Usage
-    cost: Decimal
-    complete: bool
-    llm_calls: int
-
-    @classmethod
-    def empty(cls) -> SessionTotals:
-        return cls(Usage(), Decimal(0), True, 0)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost: Decimal = Decimal(0)
+    complete: bool = True
+    llm_calls: int = 0
 
     def attributes(self) -> dict[str, Any]:
         return {
-            sc.AGENTOPS_SESSION_USAGE_INPUT_TOKENS: self.usage.input_tokens,
-            sc.AGENTOPS_SESSION_USAGE_OUTPUT_TOKENS: self.usage.output_tokens,
-            sc.AGENTOPS_SESSION_USAGE_CACHE_READ_TOKENS: self.usage.cache_read_tokens,
-            sc.AGENTOPS_SESSION_USAGE_CACHE_WRITE_TOKENS: self.usage.cache_write_tokens,
+            sc.AGENTOPS_SESSION_USAGE_INPUT_TOKENS: self.input_tokens,
+            sc.AGENTOPS_SESSION_USAGE_OUTPUT_TOKENS: self.output_tokens,
+            sc.AGENTOPS_SESSION_USAGE_CACHE_READ_TOKENS: self.cache_read_tokens,
+            sc.AGENTOPS_SESSION_USAGE_CACHE_WRITE_TOKENS: self.cache_write_tokens,
             sc.AGENTOPS_SESSION_LLM_CALLS: self.llm_calls,
             sc.AGENTOPS_SESSION_COST_USD: float(self.cost),
             sc.AGENTOPS_SESSION_COST_COMPLETE: self.complete,
@@ -57,7 +56,7 @@ class SessionTotalsTable:
         self.evicted = 0
         self.late_calls = 0
 
-    def add(self, session_id: str, usage: Usage | None, cost: Decimal | None) -> None:
+    def add(self, session_id: str, tokens: Tokens | None, cost: Decimal | None) -> None:
         """Count one LLM call; `cost` None means it could not be priced."""
         with self._lock:
             if session_id in self._closed:
@@ -65,7 +64,7 @@ class SessionTotalsTable:
                 return
             totals = self._open.get(session_id)
             if totals is None:
-                totals = self._open[session_id] = SessionTotals.empty()
+                totals = self._open[session_id] = SessionTotals()
                 if len(self._open) > self._max:
                     self._open.popitem(last=False)
                     self.evicted += 1
@@ -77,8 +76,11 @@ class SessionTotalsTable:
             else:
                 self._open.move_to_end(session_id)
             totals.llm_calls += 1
-            if usage is not None:
-                totals.usage = totals.usage + usage
+            if tokens is not None:
+                totals.input_tokens += tokens[0]
+                totals.output_tokens += tokens[1]
+                totals.cache_read_tokens += tokens[2]
+                totals.cache_write_tokens += tokens[3]
             if cost is None:
                 totals.complete = False
             else:
@@ -87,7 +89,7 @@ class SessionTotalsTable:
     def close(self, session_id: str) -> SessionTotals:
         """The session's totals (empty if it made no LLM call); later calls are not counted."""
         with self._lock:
-            totals = self._open.pop(session_id, None) or SessionTotals.empty()
+            totals = self._open.pop(session_id, None) or SessionTotals()
             self._closed[session_id] = None
             if len(self._closed) > self._max:
                 self._closed.popitem(last=False)
