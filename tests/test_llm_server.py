@@ -21,6 +21,7 @@ from agentops_otel.testing.llm_server import (
     Rule,
     ToolCall,
 )
+from tests._llm_compat import TRANSPORT_ERRORS, cached_tokens, chat_stream, needs_responses_api
 
 pytest_plugins = ["tests._llm_fixtures"]
 ANTHROPIC_MODEL = "claude-haiku-4-5"  # an id the client does not warn about
@@ -53,7 +54,7 @@ def test_chat_stream_sends_a_usage_chunk_only_when_asked(llm_server, openai_clie
         (usage,) = usages
         assert chunks[-1].choices == []
         assert (usage.prompt_tokens, usage.completion_tokens) == (11, 4)
-        assert usage.prompt_tokens_details.cached_tokens == 3
+        assert cached_tokens(usage) == 3
     else:
         assert usages == []
     finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
@@ -63,7 +64,7 @@ def test_chat_stream_sends_a_usage_chunk_only_when_asked(llm_server, openai_clie
 def test_chat_stream_tool_calls_reassemble_with_the_stream_helper(llm_server, openai_client):
     call = ToolCall("get_weather", {"city": "Paris", "unit": "celsius"}, id="call_fixed")
     llm_server.queue(Reply(tool_calls=[call, ToolCall("get_time", {"tz": "CET"})]))
-    with openai_client.chat.completions.stream(model="gpt-4o", messages=USER) as stream:
+    with chat_stream(openai_client, model="gpt-4o", messages=USER) as stream:
         final = stream.get_final_completion()
     message = final.choices[0].message
     assert final.choices[0].finish_reason == "tool_calls"
@@ -74,6 +75,7 @@ def test_chat_stream_tool_calls_reassemble_with_the_stream_helper(llm_server, op
     assert message.tool_calls[1].id.startswith("call_")
 
 
+@needs_responses_api
 def test_responses_api_json_and_stream(llm_server, openai_client):
     reply = Reply(text="Sunny.", tool_calls=[ToolCall("get_weather", {"city": "Paris"})], reasoning_tokens=2)
     llm_server.queue(reply, reply)
@@ -160,16 +162,15 @@ def test_rate_limit_retry_after_is_honoured_by_a_retrying_client(llm_server):
 def test_connection_dropped_mid_stream_is_a_client_error(llm_server, openai_client, anthropic_client):
     llm_server.queue(Reply(text="one two three four five", drop_after=3))
     seen = []
-    with pytest.raises(openai.APIConnectionError):
+    with pytest.raises((openai.APIConnectionError, *TRANSPORT_ERRORS)):
         for chunk in openai_client.chat.completions.create(model="gpt-4o", messages=USER, stream=True):
             seen.append(chunk)
     assert len(seen) == 3
     llm_server.queue(Reply(text="one two three", drop_after=4))
-    with pytest.raises(Exception) as dropped:
+    with pytest.raises((anthropic.APIConnectionError, *TRANSPORT_ERRORS)):
         list(anthropic_client.messages.create(model=ANTHROPIC_MODEL, max_tokens=9, messages=USER, stream=True))
-    assert "closed" in str(dropped.value).lower() or "incomplete" in str(dropped.value).lower()
     llm_server.queue(Reply(text="never sent", drop_after=0))
-    with pytest.raises(openai.APIConnectionError):
+    with pytest.raises((openai.APIConnectionError, *TRANSPORT_ERRORS)):
         openai_client.chat.completions.create(model="gpt-4o", messages=USER)
 
 
