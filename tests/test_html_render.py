@@ -32,7 +32,9 @@ def test_the_embedded_json_is_the_session_data_and_cannot_close_its_script_tag()
     page = render_html(session, backend_url="http://127.0.0.1:16686/trace/abc")
     block = _embedded(page)
     assert "<" not in block and ">" not in block and "&" not in block
-    assert json.loads(block) == page_data(session, "http://127.0.0.1:16686/trace/abc")
+    expected = json.loads(json.dumps(page_data(session, "http://127.0.0.1:16686/trace/abc")))
+    assert json.loads(block) == expected
+    assert expected["steps"][0]["params"][0]["parts"][0]["content"] == PAYLOAD
     assert page.count("<script") == 2  # the data block and our own script, nothing injected
 
 

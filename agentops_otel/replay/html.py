@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .. import semconv as sc
 from ..model import Session
 
 _ASSETS = Path(__file__).parent / "assets"
@@ -53,14 +54,34 @@ def _plain(value: Any) -> Any:
 
 def embed_json(data: Any) -> str:
     """JSON that is safe inside a <script type="application/json"> element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    except ValueError:  # NaN or Infinity somewhere: rare, so only then walk the whole tree
+        text = json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.translate(_JSON_ESCAPES)
 
 
+# Content attributes the page shows decoded as a step's Input and Output; kept once, not twice.
+_CONTENT_ATTRIBUTES = (
+    (sc.GEN_AI_INPUT_MESSAGES, "params"),
+    (sc.GEN_AI_OUTPUT_MESSAGES, "returns"),
+    (sc.GEN_AI_TOOL_CALL_ARGUMENTS, "params"),
+    (sc.GEN_AI_TOOL_CALL_RESULT, "returns"),
+    (sc.AGENTOPS_STEP_PARAMS, "params"),
+    (sc.AGENTOPS_STEP_RETURNS, "returns"),
+)
+
+
 def page_data(session: Session, backend_url: str | None = None) -> dict[str, Any]:
-    data = _plain(session.to_dict())
+    """What the page's script reads: `Session.to_dict()`, minus content it would show twice."""
+    data = session.to_dict()
+    for step in data["steps"]:
+        attributes = step["attributes"]
+        for key, shown_as in _CONTENT_ATTRIBUTES:
+            if key in attributes and step[shown_as] is not None:
+                del attributes[key]
     data["backend_url"] = backend_url
-    return data  # type: ignore[no-any-return]
+    return data
 
 
 def fingerprint(session: Session) -> str:
