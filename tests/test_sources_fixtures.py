@@ -14,7 +14,7 @@ import pytest
 from agentops_otel import semconv as sc
 from agentops_otel.model import build_session
 from agentops_otel.sources._jaeger import traces_from_response
-from agentops_otel.sources._otlp_file import read_records
+from agentops_otel.sources._otlp_file import OtlpFileSource, read_records
 
 FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "backends"
 pytestmark = pytest.mark.skipif(
@@ -94,3 +94,9 @@ def test_a_genai_agent_trace_from_another_framework_replays_with_its_root_as_the
     assert {"agent", "llm", "tool"} <= kinds
     assert session.llm_calls > 0 and session.usage.input_tokens > 0
     assert any(isinstance(s.params, list) for s in session.llm_events)  # messages decoded from JSON
+
+
+def test_a_saved_jaeger_answer_reads_as_a_file_source():
+    source = OtlpFileSource(FIXTURES / "jaeger_api_traces_response.json")
+    (summary,) = source.sessions()
+    assert source.session(summary.trace_id).trace_id == summary.trace_id

@@ -194,3 +194,11 @@ def test_an_empty_file_holds_no_sessions(tmp_path):
     path = tmp_path / "empty.jsonl"
     path.write_text("\n")
     assert OtlpFileSource(path).sessions() == []
+
+
+def test_a_jaeger_download_of_our_session_reads_as_the_same_session(tmp_path, spans, expected):
+    from tests._sources_shapes import jaeger_response, jaeger_trace
+
+    path = tmp_path / "jaeger-download.json"
+    path.write_text(json.dumps(jaeger_response([jaeger_trace([from_readable_span(s) for s in spans])]), indent=1))
+    assert OtlpFileSource(path).session("sess-checkout-1").to_dict() == expected

@@ -1,5 +1,6 @@
 """OTLP JSON files: the OpenTelemetry Collector file exporter's output (one `TracesData` per line)
 or a single JSON document, plain or gzip-compressed; a directory reads every such file in it.
+Jaeger JSON downloads (`{"data": [trace, ...]}`) are read too.
 
     source = OtlpFileSource("traces.jsonl.gz")
     source.session("3f2a")   # by session id, trace id, or a unique prefix
@@ -40,6 +41,11 @@ def _read_text(path: Path) -> str:
 
 
 def _records(doc: Any, where: str) -> list[SpanRecord]:
+    if isinstance(doc, dict) and ("data" in doc or "traceID" in doc):
+        # A Jaeger JSON download ("Download results" in the Jaeger UI, or an /api/traces answer).
+        from ._jaeger import traces_from_response
+
+        return [record for trace in traces_from_response(doc, where) for record in trace]
     try:
         return list(iter_records(doc))
     except ShapeError as exc:
