@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import warnings
 from datetime import UTC, datetime
@@ -262,3 +263,11 @@ def test_a_bad_overrides_file_is_refused_naming_the_file_and_the_problem(
 def test_a_missing_overrides_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match=r"cannot be read.*AGENTOPS_OTEL_PRICES_FILE"):
         Pricer(overrides=tmp_path / "nope.json")
+
+
+def test_a_lowered_decimal_precision_in_the_application_does_not_round_prices(pricer: Pricer) -> None:
+    usage = Usage(1_234_567, 300, cache_read_tokens=1000)
+    expected = direct(usage, "claude-sonnet-4-20250514", "anthropic").total_price
+    with decimal.localcontext(decimal.Context(prec=2, rounding=decimal.ROUND_DOWN)):
+        result = Pricer().price("anthropic", "claude-sonnet-4-20250514", usage, AT)
+    assert result.total == expected

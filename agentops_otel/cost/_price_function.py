@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, getcontext, localcontext
 
 from genai_prices import Usage as PricesUsage
 from genai_prices.types import ModelPrice, TieredPrices
@@ -23,6 +23,16 @@ Split = tuple[Decimal, Decimal, Decimal]
 # Token counts of one call: input (cache included), output (reasoning included), cache read, cache
 # write, reasoning. A plain tuple: building it per span is much cheaper than a dataclass.
 Tokens = tuple[int, int, int, int, int]
+
+# Decimal arithmetic follows the calling thread's context; an application that lowered its precision
+# (say, for money formatting) must not round our prices. 28 digits is Python's default, and exact
+# for any realistic price times token count.
+_EXACT = Context(prec=28, rounding=ROUND_HALF_EVEN)
+
+
+def _exact_context_needed() -> bool:
+    context = getcontext()
+    return context.prec < _EXACT.prec or context.rounding != ROUND_HALF_EVEN
 
 
 def _calc(model_price: ModelPrice, **tokens: int) -> Split:
@@ -103,10 +113,17 @@ class PriceFunction:
             }
         )
         self._starts = starts
-        self._regions = [_region(model_price, low) for low in [0, *starts]]
+        with localcontext(_EXACT):
+            self._regions = [_region(model_price, low) for low in [0, *starts]]
 
     def __call__(self, counts: Tokens) -> Split:
         """(input, output, total) in USD."""
+        if _exact_context_needed():
+            with localcontext(_EXACT):
+                return self._evaluate(counts)
+        return self._evaluate(counts)
+
+    def _evaluate(self, counts: Tokens) -> Split:
         # A tier applies once the input tokens are strictly above its start.
         region = self._regions[bisect_left(self._starts, counts[0])]
         input_usd = region.constant_input

@@ -3,7 +3,7 @@
     pricer = Pricer()                       # overrides from AGENTOPS_OTEL_PRICES_FILE, if set
     pricer = Pricer(overrides="prices.toml")
     result = pricer.price("anthropic", "claude-sonnet-4-20250514", Usage(1200, 300, cache_read_tokens=1000))
-    result.priced, result.total, result.source     # True, Decimal('0.00696'), 'genai-prices 0.2.3 (...)'
+    result.priced, result.total, result.source  # True, Decimal('0.00540000'), 'genai-prices 0.2.3 (anthropic/...)'
 
 Overrides win over genai-prices. Lookups are cached per (provider, model), and each genai-prices
 price is compiled once into a `PriceFunction`, so a call costs a few microseconds.
