@@ -178,3 +178,18 @@ def test_a_listed_summary_matches_the_session_built_from_the_same_spans(tmp_path
         store.write(records)
         (listed,) = store.sessions()
     assert listed == summarize(build_session(records))
+
+
+def test_a_batch_is_stored_whole_or_not_at_all(tmp_path):
+    from dataclasses import replace
+
+    import pytest
+
+    good = support_session(1)
+    broken = replace(support_session(2)[0], start_ns=2**70)  # too big for SQLite: the batch fails
+    with LocalStore(tmp_path / "s.db") as store:
+        with pytest.raises(OverflowError):
+            store.write([*good, broken])
+        assert store.span_count() == 0 and store.sessions() == []
+        store.write(good)
+        assert store.span_count() == 4

@@ -76,8 +76,8 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
     """Turn sqlite3 errors into one StoreError that names the file and says what to do."""
     try:
         yield
-    except StoreError:
-        raise
+    except (StoreError, sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise  # our own mistakes, not the file's: they must not read as "not a store"
     except sqlite3.OperationalError as exc:
         text = str(exc)
         if "locked" in text or "busy" in text:
@@ -147,7 +147,8 @@ def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # a failed COMMIT may already have ended it
+                conn.execute("ROLLBACK")
             raise
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:

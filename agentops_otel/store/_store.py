@@ -143,7 +143,8 @@ class LocalStore:
                     self._update_session(trace_id, items, trace_id in known)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:  # a failed COMMIT may already have ended it
+                    conn.execute("ROLLBACK")
                 raise
         return len(rows)
 
