@@ -187,3 +187,37 @@ def test_the_plugin_module_imports_nothing_heavy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_sessions_started_in_threads_are_the_tests_and_junit_gets_the_ids(
+    pytester: pytest.Pytester, store_path: Path
+) -> None:
+    _ini(pytester, "agentops = true\n")
+    pytester.makepyfile(
+        test_threads="""
+        from concurrent.futures import ThreadPoolExecutor
+        import agentops_otel as agentops
+
+        def work(i):
+            with agentops.session(f"worker-{i}"):
+                agentops.record(agentops.ToolEvent(name="step", params={"i": i}))
+
+        def test_threads(agentops_session, agentops_sessions):
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(work, range(12)))
+            assert sorted(s.name for s in agentops_sessions) == sorted(f"worker-{i}" for i in range(12))
+            assert all(s.end_state == "Success" and len(s.tool_events) == 1 for s in agentops_sessions)
+
+        def test_after(agentops_sessions):
+            assert len(agentops_sessions) == 0  # nothing carried over from the previous test
+        """
+    )
+    result = pytester.runpytest_subprocess("--junitxml=report.xml")
+    result.assert_outcomes(passed=2)
+    xml = (pytester.path / "report.xml").read_text()
+    own = _by_name(store_path)["test_threads.py::test_threads"]
+    assert f'<property name="agentops_session_id" value="{own.session_id}" />' in xml  # type: ignore[attr-defined]
+    assert '<property name="agentops_replay" value="' in xml
+    assert "14 sessions in 2 tests, 0 failed" in result.stdout.str()
+    off = pytester.runpytest_subprocess("--no-agentops", "-k", "test_after")
+    off.assert_outcomes(errors=1)  # the ini turned recording on; --no-agentops turns it off again

@@ -16,7 +16,7 @@ Always, also when off: the phase reports are set on the item (`item.rep_setup`, 
 `item.rep_teardown`), so a fixture can read `request.node.rep_call.failed`.
 
 Options (each has an ini twin):
-    --agentops                     / agentops = true
+    --agentops, --no-agentops      / agentops = true
     --agentops-update-snapshots    / agentops_update_snapshots = true
     --agentops-snapshot-dir=DIR    / agentops_snapshot_dir = DIR   (default: __agentops_snapshots__
                                      next to each test file)
@@ -61,6 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="record each test as a session, link replays on failure, print a summary (ini: agentops)",
     )
+    group.addoption("--no-agentops", action="store_false", dest="agentops", help="turn recording off (over the ini)")
     group.addoption(
         "--agentops-update-snapshots",
         action="store_true",
@@ -108,8 +109,19 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _state(item.config).enabled:
         from ._recording import TestRecording, ensure_watcher
 
-        item.stash[_test_key] = TestRecording(ensure_watcher(_state(item.config).watchers), item.nodeid)
+        recording = item.stash[_test_key] = TestRecording(ensure_watcher(_state(item.config).watchers), item.nodeid)
+        _add_properties(item, recording)
     return (yield)
+
+
+def _add_properties(item: pytest.Item, recording: TestRecording) -> None:
+    """The session id and replay link in `user_properties` (JUnit XML <property> elements)."""
+    from ._describe import replay_link
+
+    item.user_properties.append(("agentops_session_id", recording.handle.session_id))
+    link = replay_link(recording.handle.get())
+    if link:
+        item.user_properties.append(("agentops_replay", link))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -136,9 +148,10 @@ def _links_text(recording: TestRecording) -> str:
 
 def _add_links(report: pytest.TestReport, recording: TestRecording) -> None:
     text = _links_text(recording)
-    longrepr = report.longrepr
-    if hasattr(longrepr, "addsection"):
-        longrepr.addsection("agentops sessions", text)
+    # A traceback's repr prints its sections under it, whatever --show-capture says; xdist keeps them.
+    add_section = getattr(report.longrepr, "addsection", None)
+    if add_section is not None:
+        add_section("agentops sessions", text)
     else:
         report.sections.append(("agentops sessions", text))
 
@@ -178,9 +191,6 @@ def _finish(item: pytest.Item, recording: TestRecording, teardown: pytest.TestRe
     for watcher in _state(item.config).watchers.values():
         watcher.finish()
     sessions = [session_facts(own)] + [session_facts(s) for s in recording.sessions]
-    item.user_properties.append(("agentops_session_id", own.session_id))
-    if sessions[0]["url"]:
-        item.user_properties.append(("agentops_replay", sessions[0]["url"]))
     setattr(teardown, _REPORT_ATTRIBUTE, {"nodeid": item.nodeid, "failed": state == "Fail", "sessions": sessions})
     del item.stash[_test_key]
 
