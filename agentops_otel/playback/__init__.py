@@ -39,26 +39,31 @@ __all__ = [
 ]
 
 
-def _is_recording_file(spec: str | os.PathLike[str]) -> bool:
-    path = Path(spec)
-    if not path.is_file():
-        return False
-    with path.open("rb") as handle:
-        return FORMAT.encode() in handle.read(256)
+def _file_kind(spec: str | os.PathLike[str] | None) -> str | None:
+    """ "recording", "traces" (a trace source file, e.g. OTLP JSON or a store), or None when not a file."""
+    if spec is None or not Path(spec).is_file():
+        return None
+    with Path(spec).open("rb") as handle:
+        head = handle.read(4096)
+    if FORMAT.encode() in head[:256]:
+        return "recording"
+    if str(spec).endswith((".db", ".sqlite", ".sqlite3")) or b"esourceSpans" in head or b"esource_spans" in head:
+        return "traces"
+    return "recording" if str(spec).endswith(".json") else "traces"
 
 
 def load_recording(
     session: Session | Recording | str | os.PathLike[str] | None = None, source: str | None = None
 ) -> Recording:
-    """The recording `playback` plays: from a Session, a recording file, or a session id in a trace source."""
+    """The recording `playback` plays: a Session, a recording file, or a session id in a trace source."""
     if isinstance(session, Recording):
         recording = session
     elif isinstance(session, Session):
         recording = Recording.from_session(session)
-    elif session is not None and _is_recording_file(session):
-        recording = Recording.load(session)
-    elif source is not None and _is_recording_file(source):
-        recording = Recording.load(source)
+    elif source is None and _file_kind(session) == "recording":
+        recording = Recording.load(session)  # type: ignore[arg-type]  # a file, checked above
+    elif _file_kind(source) == "recording":
+        recording = Recording.load(source)  # type: ignore[arg-type]
         if session is not None and not recording.session_id.startswith(str(session)):
             raise PlaybackError(f"recording {source} holds session {recording.session_id}, not {session}")
     elif session is None:
