@@ -4,6 +4,7 @@ nothing raises into the agent, the agent is never blocked, and what cannot be de
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -224,3 +225,22 @@ def test_spans_ended_after_shutdown_are_counted(receiver: OtlpReceiver) -> None:
     processor.shutdown()
     span.end()
     assert processor.stats.dropped == {"after_shutdown": 1}
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+def test_a_forked_child_gets_its_own_worker(receiver: OtlpReceiver) -> None:
+    processor = make_processor(receiver.endpoint)
+    emit(processor, 5)
+    assert processor.force_flush(5_000)
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's worker thread does not exist here
+        delivered = False
+        try:
+            emit(processor, 7)
+            delivered = processor.force_flush(5_000) and processor.stats.delivered == 5 + 7
+        finally:
+            os._exit(0 if delivered else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    processor.shutdown()
+    assert len(receiver.span_ids()) == 12
