@@ -8,6 +8,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan
 
 from .. import semconv as sc
+from ..model import STEP_KINDS
 from ._price_function import Tokens
 from ._pricer import PriceResult
 
@@ -47,7 +48,7 @@ def is_llm_call(attrs: Mapping[str, Any]) -> bool:
     children's usage onto them: that would count the same tokens twice.
     """
     declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
-    if declared is not None:
+    if declared in STEP_KINDS:  # as the read model's step_kind decides
         return declared == _LLM
     operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
     if operation is not None:
