@@ -39,6 +39,7 @@ def session_spans(
     fail: bool = True,
     extra_steps: int = 0,
     tool_name: str = "lookup",
+    priced: bool = True,
 ) -> list[ReadableSpan]:
     """One failing support-bot session: an LLM call, a tool call, and an action that raises."""
     exporter = InMemorySpanExporter()
@@ -72,8 +73,11 @@ def session_spans(
             sc.GEN_AI_RESPONSE_FINISH_REASONS: ("stop",),
             sc.GEN_AI_USAGE_INPUT_TOKENS: 12,
             sc.GEN_AI_USAGE_OUTPUT_TOKENS: 3,
-            sc.AGENTOPS_COST_USD: 0.00006,
-            sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED,
+            **(
+                {sc.AGENTOPS_COST_USD: 0.00006, sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED}
+                if priced
+                else {sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.UNPRICED}
+            ),
             sc.GEN_AI_INPUT_MESSAGES: json.dumps([{"role": "user", "parts": [{"type": "text", "content": prompt}]}]),
             sc.GEN_AI_OUTPUT_MESSAGES: json.dumps(
                 [{"role": "assistant", "parts": [{"type": "text", "content": tool_output}]}]

@@ -65,6 +65,12 @@ def test_the_header_shows_the_session_at_a_glance(page_of):
     assert page.locator("#fallback").is_hidden()
 
 
+def test_an_unpriced_llm_call_shows_cost_unknown_not_zero(page_of):
+    page = page_of(_session(priced=False), "#step-1")
+    assert "Cost\nunknown\n" in page.inner_text("#facts")
+    assert page.inner_text("#detail .meta").endswith("Cost\nunknown")
+
+
 def test_the_slider_and_arrow_keys_scrub_through_steps_in_time_order(page_of):
     page = page_of(_session(prompt="Where is my refund?", tool_output="refund sent"))
     assert "Where is my refund?" in _detail(page)  # the LLM call's prompt, as a transcript

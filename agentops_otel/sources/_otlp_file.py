@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -83,6 +84,7 @@ class OtlpFileSource:
         self.description = f"file:{self.path}"
         self._stamp: tuple[tuple[str, float, int], ...] | None = None
         self._sessions: list[Session] = []
+        self._lock = threading.Lock()  # the viewer reads from many threads; parse a changed file once
 
     def _files(self) -> list[Path]:
         if self.path.is_dir():
@@ -92,15 +94,19 @@ class OtlpFileSource:
         return [self.path]
 
     def _load(self) -> list[Session]:
-        files = self._files()
-        stamp = tuple((str(p), p.stat().st_mtime, p.stat().st_size) for p in files)
-        if stamp != self._stamp:
-            records: list[SpanRecord] = []
-            for file in files:
-                records.extend(read_records(file))
-            self._sessions = build_sessions(records)
-            self._stamp = stamp
-        return self._sessions
+        with self._lock:
+            files = self._files()
+            try:
+                stamp = tuple((str(p), p.stat().st_mtime, p.stat().st_size) for p in files)
+            except OSError as exc:
+                raise SourceError(f"{exc.filename}: cannot read ({exc.strerror})") from None
+            if stamp != self._stamp:
+                records: list[SpanRecord] = []
+                for file in files:
+                    records.extend(read_records(file))
+                self._sessions = build_sessions(records)
+                self._stamp = stamp
+            return self._sessions
 
     def sessions(
         self,

@@ -36,7 +36,7 @@
   }
   function fmtCost(cost, complete, lower) {
     if (cost !== null && cost !== undefined) return "$" + cost.toFixed(cost < 0.01 ? 6 : 4);
-    if (complete === false) return "unknown (\u2265 $" + (lower || 0).toFixed(6) + ")";
+    if (complete === false) return lower ? "unknown (\u2265 $" + lower.toFixed(6) + ")" : "unknown";
     return "\u2013";
   }
   function fmtTime(ns) { return new Date(ns / 1e6).toISOString().replace("T", " ").replace("Z", " UTC"); }
@@ -240,7 +240,8 @@
     [["Span", s.span_name], ["Started", "+" + fmtOffset(s.offset_ns)], ["Duration", fmtDuration(s.duration)],
      ["Status", s.status], ["Model", s.model], ["Provider", s.provider],
      ["Tokens", s.kind === "llm" ? s.usage.input_tokens + " in / " + s.usage.output_tokens + " out" : null],
-     ["Cost", s.kind === "llm" ? fmtCost(s.cost, s.priced !== false, 0) : null]].forEach(function (row) {
+     ["Cost", s.kind !== "llm" ? null : s.cost !== null ? fmtCost(s.cost) : s.priced === false ? "unknown" : "\u2013"]
+    ].forEach(function (row) {
       if (row[1] === null || row[1] === undefined) return;
       meta.appendChild(el("dt", null, row[0]));
       meta.appendChild(el("dd", null, row[1]));
