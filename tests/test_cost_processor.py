@@ -186,6 +186,10 @@ def test_old_usage_names_and_gen_ai_system_are_read() -> None:
             "gen_ai.usage.input_tokens='many'",
         ),
         ("gpt-4o", {sc.GEN_AI_USAGE_INPUT_TOKENS: -5}, "is not a token count"),
+        ("gpt-4o", {sc.GEN_AI_USAGE_INPUT_TOKENS: float("inf")}, "inf is not a token count"),
+        ("gpt-4o", {sc.GEN_AI_USAGE_INPUT_TOKENS: float("nan")}, "nan is not a token count"),
+        ("gpt-4o", {sc.GEN_AI_USAGE_INPUT_TOKENS: 10.5}, "10.5 is not a token count"),
+        ("gpt-4o", {sc.GEN_AI_USAGE_OUTPUT_TOKENS: True}, "output_tokens=True is not a token count"),
     ],
 )
 def test_an_llm_span_that_cannot_be_priced_is_marked_with_the_reason(

@@ -23,7 +23,7 @@ _LLM_OPERATIONS = frozenset(
 # Current names first, then the names older instrumentations still emit.
 _INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS)
 _OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS)
-# Plain strings: enum member and `.value` lookups cost more than the rest of a span's pricing.
+# Plain strings: `.value` of an enum member is a descriptor call, too slow for the per-span path.
 _LLM = sc.SpanTypeValues.LLM.value
 _PRICED = sc.CostStatusValues.PRICED.value
 _UNPRICED = sc.CostStatusValues.UNPRICED.value
@@ -61,7 +61,8 @@ def _count(key: str, value: Any) -> int:
         return value
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or value != int(value):
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())  # not NaN, inf, 1.5
+    if isinstance(value, bool) or not whole or value < 0:
         raise ValueError(f"{key}={value!r} is not a token count")
     return int(value)
 
