@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 
@@ -105,6 +106,15 @@ def test_tempo_v2_with_base64_ids_and_enum_names(spans, records, expected):
     with serve_json(lambda p, q: (200, doc) if p == f"/api/v2/traces/{trace_id}" else (404, "")) as (url, req):
         assert TempoSource(url).session(trace_id).to_dict() == expected
     assert req == [f"/api/v2/traces/{trace_id}"]
+
+
+def test_tempo_accepts_a_base64_trace_id(spans, records):
+    trace_id = records[0].trace_id
+    b64 = base64.b64encode(bytes.fromhex(trace_id)).decode()
+    doc = {"trace": otlp_dict(spans, ids="base64")}
+    with serve_json(lambda p, q: (200, doc) if p == f"/api/v2/traces/{trace_id}" else (404, "")) as (url, _):
+        assert TempoSource(url).session(b64).trace_id == trace_id
+        assert TempoSource(url).session(b64.rstrip("=")).trace_id == trace_id
 
 
 def test_tempo_v1_batches_when_there_is_no_v2_endpoint(spans, records, expected):

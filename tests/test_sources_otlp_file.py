@@ -202,3 +202,30 @@ def test_a_jaeger_download_of_our_session_reads_as_the_same_session(tmp_path, sp
     path = tmp_path / "jaeger-download.json"
     path.write_text(json.dumps(jaeger_response([jaeger_trace([from_readable_span(s) for s in spans])]), indent=1))
     assert OtlpFileSource(path).session("sess-checkout-1").to_dict() == expected
+
+
+def _rewrite(node, fn):
+    if isinstance(node, dict):
+        return fn({k: _rewrite(v, fn) for k, v in node.items()})
+    if isinstance(node, list):
+        return [_rewrite(v, fn) for v in node]
+    return node
+
+
+def test_64_bit_numbers_as_json_numbers_and_the_old_instrumentation_library_keys(tmp_path, spans, expected):
+    def numbers(obj):
+        for key in ("intValue", "startTimeUnixNano", "endTimeUnixNano", "timeUnixNano"):
+            if isinstance(obj.get(key), str):
+                obj[key] = int(obj[key])
+        if "scopeSpans" in obj:  # OTLP before 0.15 named scopes "instrumentation libraries"
+            obj["instrumentationLibrarySpans"] = [
+                {"instrumentationLibrary": ss.get("scope", {}), "spans": ss["spans"]} for ss in obj.pop("scopeSpans")
+            ]
+        return obj
+
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(_rewrite(otlp_dict(spans), numbers)))
+    assert '"startTimeUnixNano": 1767225600000000000' in path.read_text()
+    session = OtlpFileSource(path).session("sess-checkout-1")
+    assert session.to_dict() == expected
+    assert session.root.scope == "agentops_otel"
