@@ -4,6 +4,7 @@ resource from the environment and `init()` arguments."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 from agentops_otel import semconv as sc
 from agentops_otel.export import ReliableExportProcessor, build_resource, build_span_processors
 from agentops_otel.export._settings import otlp_settings_from_env, queue_settings_from_env
+from agentops_otel.export._transport import parse_retry_after
 from agentops_otel.store import LocalStoreExporter
 
 OTEL_VARS = (
@@ -167,3 +169,19 @@ def test_resource_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyP
         "prod",
     )
     assert given["team"] == "a"  # the rest of the environment's resource stays
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("120", 120.0), ("0.5", 0.5), ("-5", 0.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None),
+     ("nan", None), ("", None), (None, None)],
+)  # fmt: skip
+def test_retry_after_header_forms(header: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+def test_retry_after_as_a_future_http_date() -> None:
+    from email.utils import formatdate
+
+    delay = parse_retry_after(formatdate(time.time() + 3600, usegmt=True))
+    assert delay is not None and 3500 < delay <= 3600
