@@ -1,4 +1,4 @@
-"""`agentops-otel check`: the same numbers and verdicts from the local store, an OTLP file and Jaeger."""
+"""`agentops-otel check`: the same numbers and verdicts from the local store, an OTLP file, Jaeger, Tempo."""
 
 from __future__ import annotations
 
@@ -91,16 +91,29 @@ def sources(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str
     path = tmp_path / "traces.jsonl"
     path.write_text("".join(json.dumps(otlp_dict(spans)) + "\n" for spans in fleet))
     traces = [jaeger_trace(group) for group in records]
+    tempo = {
+        group[0].trace_id: {"trace": otlp_dict(spans, ids="base64", int_enums=False)}
+        for group, spans in zip(records, fleet, strict=True)
+    }
 
     def route(p: str, q: dict[str, list[str]]) -> tuple[int, Any]:
-        if p == "/api/services":
+        if p == "/jaeger/api/services":
             return 200, {"data": ["support-bot"], "total": 1}
-        if p == "/api/traces":
+        if p == "/jaeger/api/traces":
             return 200, jaeger_response(traces)
+        if p == "/tempo/api/search":
+            return 200, {"traces": [{"traceID": trace_id} for trace_id in tempo]}
+        if p.startswith("/tempo/api/v2/traces/") and p.rsplit("/", 1)[1] in tempo:
+            return 200, tempo[p.rsplit("/", 1)[1]]
         return 404, {"data": None, "errors": [{"code": 404, "msg": "not found"}]}
 
     with serve_json(route) as (base, _):
-        yield {"store": f"store:{tmp_path / 'traces.db'}", "file": f"file:{path}", "jaeger": f"jaeger:{base}"}
+        yield {
+            "store": f"store:{tmp_path / 'traces.db'}",
+            "file": f"file:{path}",
+            "jaeger": f"jaeger:{base}/jaeger",
+            "tempo": f"tempo:{base}/tempo",
+        }
 
 
 def _check(source: str, *args: str) -> tuple[int, str]:
@@ -118,10 +131,10 @@ def _json(source: str, *args: str) -> dict[str, Any]:
     return data
 
 
-def test_the_same_numbers_from_store_file_and_jaeger(sources: dict[str, str]) -> None:
+def test_the_same_numbers_from_store_file_jaeger_and_tempo(sources: dict[str, str]) -> None:
     args = ("--tag", "ci", "--max-failure-rate", "0.05", "--max-cost", "0.02", "--max-llm-calls", "20")
     answers = {name: _json(spec, *args) for name, spec in sources.items()}
-    assert answers["store"] == answers["file"] == answers["jaeger"]
+    assert answers["store"] == answers["file"] == answers["jaeger"] == answers["tempo"]
     store = answers["store"]
     assert store["sessions"] == 20 and store["exit_code"] == 1 and store["ok"] is False
     rate, cost, calls = store["checks"]
