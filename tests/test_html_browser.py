@@ -71,6 +71,17 @@ def test_an_unpriced_llm_call_shows_cost_unknown_not_zero(page_of):
     assert page.inner_text("#detail .meta").endswith("Cost\nunknown")
 
 
+def test_a_session_still_running_with_no_steps_yet(page_of):
+    from agentops_otel.model import SpanRecord
+
+    root = SpanRecord("ab" * 16, "cd" * 8, None, "session warmup", start_ns=1_767_225_600_000_000_000, end_ns=None)
+    page = page_of(build_session([root]))
+    assert page.inner_text("#status") == "Open"
+    assert "running" in page.inner_text("#facts")
+    assert page.inner_text("#detail") == "No steps recorded."
+    assert page.locator("#jump-failure").is_disabled()
+
+
 def test_the_slider_and_arrow_keys_scrub_through_steps_in_time_order(page_of):
     page = page_of(_session(prompt="Where is my refund?", tool_output="refund sent"))
     assert "Where is my refund?" in _detail(page)  # the LLM call's prompt, as a transcript
