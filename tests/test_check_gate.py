@@ -186,7 +186,7 @@ def test_unpriced_sessions_are_reported_not_counted_as_zero(sources: dict[str, s
 
 def test_usage_errors_and_unreachable_sources_exit_two(tmp_path: Path) -> None:
     code, out = _check(f"store:{tmp_path / 'x.db'}", "--cost-stat", "median")
-    assert code == 2 and "'median' is not one of max, p95, mean, total" in out
+    assert code == 2 and "'median' is not one of 'max', 'p95', 'mean', 'total'" in out
     code, out = _check(f"store:{tmp_path / 'x.db'}", "--since", "yesterday-ish")
     assert code == 2 and "neither a duration" in out
     with serve_json(lambda p, q: (200, {})) as (base, _):
