@@ -6,19 +6,24 @@ Each run is a real subprocess driving the real openai/anthropic clients against 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 
 from agentops_otel import semconv as sc
+from agentops_otel.instrumentation.openai import OpenAIInstrumentor
 from agentops_otel.model import build_sessions
 from agentops_otel.store import LocalStore
 from agentops_otel.testing.llm_server import ErrorReply, LLMServer, Reply, ToolCall
+from agentops_otel.zero_code import AgentOpsDistro
 
 pytest_plugins = ["tests._llm_fixtures"]
 
@@ -134,8 +139,8 @@ def test_init_alone_records_every_call_in_the_session(tmp_path):
 
 @pytest.mark.skipif(LAUNCHER is None, reason="opentelemetry-instrument is not installed")
 def test_the_same_program_under_opentelemetry_instrument_records_the_same(tmp_path):
-    # The contrib `openai` instrumentor is installed with the test extras; two instrumentations of one
-    # client would record each call twice, so it is disabled by name, as a user would.
+    # The contrib `openai` instrumentor comes with the test extras; where it loads, two instrumentations
+    # of one client would record each call twice, so it is disabled by name, as a user would.
     stdout, store_path = run_program(
         tmp_path, "--session", launcher=True, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="openai"
     )
@@ -164,3 +169,53 @@ def test_a_program_that_never_imports_agentops_is_recorded_by_env_vars_alone(tmp
     assert models == ["gpt-4o", "gpt-4o", "text-embedding-3-small", "gpt-4o-mini", "gpt-4o"]  # no anthropic
     assert all(sc.GEN_AI_INPUT_MESSAGES not in r.attributes for r in llm)
     assert llm[0].resource[sc.SERVICE_NAME] == "zero-code-test"
+
+
+class _OtherOpenAIInstrumentor(BaseInstrumentor):
+    """Another package's instrumentation of the same client library (its wrapping is not the point)."""
+
+    calls: ClassVar[list[dict]] = []
+
+    def instrumentation_dependencies(self):
+        return ("openai >= 1.0",)
+
+    def _instrument(self, **kwargs):
+        self.calls.append(kwargs)
+
+    def _uninstrument(self, **kwargs):
+        pass
+
+
+class _EntryPoint:
+    def __init__(self, name: str, target: type) -> None:
+        self.name, self._target = name, target
+
+    def load(self) -> type:
+        return self._target
+
+
+def test_distro_warns_about_a_second_instrumentation_of_the_same_client(instrument, caplog, monkeypatch):
+    monkeypatch.delenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", raising=False)
+    instrument()  # as init() would have done
+    distro = AgentOpsDistro()
+    distro.configure()
+    caplog.set_level(logging.WARNING)
+    distro.load_instrumentor(_EntryPoint("agentops_openai", OpenAIInstrumentor), skip_dep_check=True)
+    assert not caplog.records  # already instrumented by init(): left alone, no "already instrumented" noise
+    distro.load_instrumentor(_EntryPoint("openai", _OtherOpenAIInstrumentor), skip_dep_check=True)
+    try:
+        assert _OtherOpenAIInstrumentor.calls, "the other instrumentor still loads: the user installed it"
+        (warning,) = [r for r in caplog.records if r.name == "agentops_otel"]
+        assert "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=openai" in warning.getMessage()
+    finally:
+        _OtherOpenAIInstrumentor().uninstrument()
+
+
+def test_distro_notices_no_overlap_when_ours_is_disabled(caplog, monkeypatch):
+    monkeypatch.setenv("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "agentops_openai")
+    distro = AgentOpsDistro()
+    distro.configure()
+    caplog.set_level(logging.WARNING)
+    distro.load_instrumentor(_EntryPoint("openai", _OtherOpenAIInstrumentor), skip_dep_check=True)
+    _OtherOpenAIInstrumentor().uninstrument()
+    assert not [r for r in caplog.records if r.name == "agentops_otel"]
