@@ -399,8 +399,34 @@ def test_start_ending_flush_and_shutdown_reach_every_downstream_processor() -> N
 
 
 def test_downstream_must_be_span_processors() -> None:
-    with pytest.raises(ValueError, match="SpanProcessors, got InMemorySpanExporter"):
+    with pytest.raises(ValueError, match=r"span processors .* got InMemorySpanExporter"):
         CostProcessor([InMemorySpanExporter()])  # type: ignore[list-item]
+
+
+class _DuckTyped:
+    """A user's processor that does not subclass SpanProcessor (the SDK accepts those)."""
+
+    def __init__(self) -> None:
+        self.ended: list[ReadableSpan] = []
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        pass
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.ended.append(span)
+
+    def shutdown(self) -> None:
+        pass
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return True
+
+
+def test_a_duck_typed_downstream_processor_gets_priced_spans() -> None:
+    duck = _DuckTyped()
+    pipe = Pipeline(CostProcessor([duck]))  # type: ignore[list-item]
+    pipe.llm_call(None, "gpt-4o", tokens(10, 1))
+    assert [s.attributes[sc.AGENTOPS_COST_STATUS] for s in duck.ended] == ["priced"]
 
 
 class _BrokenPricer(Pricer):

@@ -33,6 +33,7 @@ from ._totals import SessionTotalsTable
 _log = logging.getLogger("agentops_otel.cost")
 
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"
+_PROCESSOR_METHODS = ("on_start", "on_end", "shutdown", "force_flush")
 _SESSION = sc.SpanTypeValues.SESSION.value
 _LLM = sc.SpanTypeValues.LLM.value
 
@@ -52,9 +53,14 @@ class CostProcessor(SpanProcessor):
     ) -> None:
         processors = tuple(downstream)
         for processor in processors:
-            if not isinstance(processor, SpanProcessor):
-                raise ValueError(f"downstream must hold SpanProcessors, got {type(processor).__name__}")
+            # Duck-typed like the SDK: a user's processor need not subclass SpanProcessor.
+            if not all(callable(getattr(processor, name, None)) for name in _PROCESSOR_METHODS):
+                raise ValueError(
+                    f"downstream must hold span processors ({', '.join(_PROCESSOR_METHODS)}), "
+                    f"got {type(processor).__name__}"
+                )
         self._downstream = processors
+        self._ending = tuple(p for p in processors if callable(getattr(p, "_on_ending", None)))
         self._pricer = pricer if pricer is not None else Pricer()
         self._totals = SessionTotalsTable(max_open_sessions)
 
@@ -68,7 +74,7 @@ class CostProcessor(SpanProcessor):
             processor.on_start(span, parent_context=parent_context)
 
     def _on_ending(self, span: Span) -> None:
-        for processor in self._downstream:
+        for processor in self._ending:
             processor._on_ending(span)
 
     def on_end(self, span: ReadableSpan) -> None:
