@@ -108,8 +108,44 @@ def _genai_anthropic(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
+def _instrumentors() -> list[Any]:
+    from agentops_otel.instrumentation.anthropic import AnthropicInstrumentor
+    from agentops_otel.instrumentation.openai import OpenAIInstrumentor
+
+    return [OpenAIInstrumentor(), AnthropicInstrumentor()]  # singletons: the ones init() installs
+
+
+@contextmanager
+def instrumented_clients() -> Iterator[None]:
+    """Our OpenAI and Anthropic instrumentation into the pipeline's provider, restored afterwards."""
+    provider = agentops_otel.init(store=False, instrument_llm=False)
+    instrumentors = _instrumentors()
+    previous = {id(i): dict(getattr(i, "instrumented_with", {})) for i in instrumentors}
+    was_on = {id(i) for i in instrumentors if i.is_instrumented_by_opentelemetry}
+    for instrumentor in instrumentors:
+        if id(instrumentor) in was_on:
+            instrumentor.uninstrument()
+        instrumentor.instrument(tracer_provider=provider)
+    try:
+        yield
+    finally:
+        for instrumentor in instrumentors:
+            instrumentor.uninstrument()
+            if id(instrumentor) in was_on:
+                instrumentor.instrument(**previous[id(instrumentor)])
+
+
+class _NoSpan:
+    def set_attribute(self, key: str, value: Any) -> None:
+        pass
+
+
 @contextmanager
 def llm_span(provider: str, model: str, input_messages: list[dict[str, Any]], system: str | None) -> Iterator[Any]:
+    """The call's GenAI span, unless our instrumentation is on and records it itself."""
+    if _instrumentors()[provider == "anthropic"].is_instrumented_by_opentelemetry:
+        yield _NoSpan()
+        return
     tracer = trace.get_tracer("tests.playback")
     attributes = {
         sc.GEN_AI_OPERATION_NAME: "chat",

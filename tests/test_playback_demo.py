@@ -25,6 +25,7 @@ from agentops_otel.playback import PlaybackDivergence, playback
 from agentops_otel.replay._diff import diff_sessions
 from agentops_otel.sources import open_source
 from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY
+from tests.test_playback_agent import instrumented_clients
 
 CLI = str(Path(sys.executable).parent / "agentops-otel")
 FAILING_TICKET = TICKETS[2]
@@ -49,20 +50,8 @@ def demo_recording(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, agen
 
 @pytest.fixture
 def llm_instrumented() -> Iterator[None]:
-    """Our OpenAI instrumentation into the pipeline's provider, as `agentops_otel.init()` installs it."""
-    from agentops_otel.instrumentation.openai import OpenAIInstrumentor
-
-    provider = agentops_otel.init(store=False, instrument_llm=False)
-    instrumentor = OpenAIInstrumentor()
-    was_on = instrumentor.is_instrumented_by_opentelemetry
-    previous = dict(getattr(instrumentor, "instrumented_with", {}))
-    if was_on:
-        instrumentor.uninstrument()
-    instrumentor.instrument(tracer_provider=provider)
-    yield
-    instrumentor.uninstrument()
-    if was_on:
-        instrumentor.instrument(**previous)
+    with instrumented_clients():
+        yield
     agentops_otel.end_all_sessions()
 
 

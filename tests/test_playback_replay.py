@@ -21,6 +21,7 @@ from tests.test_playback_agent import (
     Run,
     anthropic_agent,
     anthropic_agent_async,
+    instrumented_clients,
     openai_agent,
     openai_agent_async,
     record,
@@ -102,6 +103,18 @@ def test_a_played_back_run_sees_what_the_live_run_saw_with_the_server_stopped(fl
     assert [(s.kind, s.name) for s in again.steps] == [(s.kind, s.name) for s in recorded.steps]
     failures = [(s.kind, s.name, str(s.error)) for s in again.steps if s.error]
     assert failures == [("tool", "refund", "ValueError: refund of 250 needs a manager")]
+
+
+@pytest.mark.parametrize("flavour", list(FLAVOURS))
+def test_a_run_recorded_by_our_instrumentation_plays_back_the_same(flavour: str, tmp_path: Path) -> None:
+    with instrumented_clients():
+        live, recorded, agent = record_to_file(flavour, tmp_path / "run.json")
+        with playback(tmp_path / "run.json") as player:
+            replayed, again = record(agent)
+    assert replayed == live and player.answered == 2
+    provider = FLAVOURS[flavour][0]
+    assert {s.record.scope for s in recorded.llm_events} == {f"agentops_otel.instrumentation.{provider}"}
+    assert [(s.kind, s.name) for s in again.steps] == [(s.kind, s.name) for s in recorded.steps]
 
 
 def test_playback_reads_a_session_object_as_well_as_a_file(tmp_path: Path) -> None:
