@@ -118,7 +118,7 @@ def test_a_hanging_backend_never_blocks_the_agent(receiver: OtlpReceiver) -> Non
     processor = make_processor(receiver.endpoint, timeout_s=0.3)
     first = emit(processor, 10)
     processor.force_flush(0)  # send the first batch now; the receiver holds it
-    wait_until(lambda: len(receiver.attempts()) == 1, "the first request to arrive")
+    wait_until(lambda: len(receiver.attempts()) >= 1, "the first request to arrive")
     # The worker is stuck in that request; the agent keeps running at full speed meanwhile.
     second = emit(processor, 500)
     wait_until(lambda: processor.stats.delivered >= 510, "delivery after the timeout")

@@ -116,6 +116,8 @@ class ReliableExportProcessor(SpanProcessor):
         if not span.context.trace_flags.sampled:
             return
         queue = self._queue
+        # Read in the reverse order of the worker's updates, so a span in transit is never missed.
+        # Without a lock the bound can be exceeded by one span per concurrent caller thread.
         if len(queue) + self._in_hand + self._waiting_spans >= self._settings.max_queue_size:
             self.stats.record_dropped(1, QUEUE_FULL)
             return
