@@ -91,6 +91,9 @@ SERVICE_NAME: Final = "service.name"
 SERVICE_VERSION: Final = "service.version"
 DEPLOYMENT_ENVIRONMENT_NAME: Final = "deployment.environment.name"
 
+# Upstream event names we emit
+EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: Final = "gen_ai.client.inference.operation.details"
+
 # Our self-metrics
 METRIC_AGENTOPS_EXPORT_SPANS_DELIVERED: Final = "agentops.export.spans.delivered"
 METRIC_AGENTOPS_EXPORT_SPANS_SPOOLED: Final = "agentops.export.spans.spooled"
