@@ -27,7 +27,7 @@ _log = logging.getLogger("agentops_otel.instrumentation")
 
 # The upstream event that carries content when the capture mode asks for events (EVENT_ONLY,
 # SPAN_AND_EVENT); we attach it to the span so it travels with the trace.
-DETAILS_EVENT = "gen_ai.client.inference.operation.details"
+DETAILS_EVENT = sc.EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS
 
 T = TypeVar("T")
 
