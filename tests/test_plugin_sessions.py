@@ -89,7 +89,7 @@ def test_on_each_test_is_a_session_ended_by_its_outcome(
 ) -> None:
     _ini(pytester)
     pytester.makepyfile(test_agent=AGENT_SUITE)
-    result = pytester.runpytest_subprocess("--agentops", "-rA")
+    result = pytester.runpytest_subprocess("--agentops", "-rA", "--junitxml=report.xml")
     result.assert_outcomes(passed=2, failed=1, skipped=1, xfailed=1, errors=1)
 
     sessions = _by_name(store_path)
@@ -108,6 +108,9 @@ def test_on_each_test_is_a_session_ended_by_its_outcome(
     assert failed.tags == ("test_agent.py::test_fails",)  # type: ignore[attr-defined]
     assert "assert_tool_called" not in (failed.end_state_reason or "")  # type: ignore[attr-defined]
     assert (failed.end_state_reason or "").startswith("test call failed: AssertionError: tool 'search'")  # type: ignore[attr-defined]
+    xml = (pytester.path / "report.xml").read_text()
+    assert f'<property name="agentops_session_id" value="{failed.session_id}" />' in xml  # type: ignore[attr-defined]
+    assert '<property name="agentops_replay" value="file://' in xml
     teardown = sessions["test_agent.py::test_teardown_error"]
     assert teardown.end_state_reason == "test teardown failed: RuntimeError: teardown broke"  # type: ignore[attr-defined]
 
@@ -120,8 +123,8 @@ def test_on_each_test_is_a_session_ended_by_its_outcome(
     summary = out.split("agentops sessions ==")[1].split("short test summary info")[0]
     assert "8 sessions in 5 tests, 4 failed · 4 LLM calls · 440 tokens (400 in, 40 out) · cost $0.00" in summary
     assert "failed tests:\n  test_agent.py::test_fails\n    session " in summary
-    assert "test_agent.py::test_expected_failure" in summary and "test_agent.py::test_teardown_error" in summary
-    assert "test_passes" not in summary
+    assert "test_agent.py::test_teardown_error" in summary
+    assert "test_passes" not in summary and "test_expected_failure" not in summary  # an xfail is no failure
 
 
 def test_off_nothing_is_recorded_but_phase_reports_are_set(
@@ -217,7 +220,7 @@ def test_sessions_started_in_threads_are_the_tests_and_junit_gets_the_ids(
     xml = (pytester.path / "report.xml").read_text()
     own = _by_name(store_path)["test_threads.py::test_threads"]
     assert f'<property name="agentops_session_id" value="{own.session_id}" />' in xml  # type: ignore[attr-defined]
-    assert '<property name="agentops_replay" value="' in xml
+    assert '<property name="agentops_replay"' not in xml  # links are written for failed tests only
     assert "14 sessions in 2 tests, 0 failed" in result.stdout.str()
     off = pytester.runpytest_subprocess("--no-agentops", "-k", "test_after")
     off.assert_outcomes(errors=1)  # the ini turned recording on; --no-agentops turns it off again

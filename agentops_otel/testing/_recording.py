@@ -104,7 +104,7 @@ def ensure_watcher(watchers: dict[int, SessionWatcher]) -> SessionWatcher:
     return watcher
 
 
-def session_facts(session: Session) -> dict[str, Any]:
+def session_facts(session: Session, *, link: bool) -> dict[str, Any]:
     """Plain data about one session for the end-of-run summary (travels in reports, also over xdist)."""
     from ._describe import replay_link
 
@@ -113,7 +113,7 @@ def session_facts(session: Session) -> dict[str, Any]:
         "session_id": session.session_id,
         "name": session.name,
         "end_state": session.end_state,
-        "url": replay_link(session),
+        "url": replay_link(session) if link else None,
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
         "llm_calls": session.llm_calls,

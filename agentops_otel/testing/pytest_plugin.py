@@ -109,19 +109,8 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     if _state(item.config).enabled:
         from ._recording import TestRecording, ensure_watcher
 
-        recording = item.stash[_test_key] = TestRecording(ensure_watcher(_state(item.config).watchers), item.nodeid)
-        _add_properties(item, recording)
+        item.stash[_test_key] = TestRecording(ensure_watcher(_state(item.config).watchers), item.nodeid)
     return (yield)
-
-
-def _add_properties(item: pytest.Item, recording: TestRecording) -> None:
-    """The session id and replay link in `user_properties` (JUnit XML <property> elements)."""
-    from ._describe import replay_link
-
-    item.user_properties.append(("agentops_session_id", recording.handle.session_id))
-    link = replay_link(recording.handle.get())
-    if link:
-        item.user_properties.append(("agentops_replay", link))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -190,8 +179,17 @@ def _finish(item: pytest.Item, recording: TestRecording, teardown: pytest.TestRe
     own = recording.handle.end(state, reason)
     for watcher in _state(item.config).watchers.values():
         watcher.finish()
-    sessions = [session_facts(own)] + [session_facts(s) for s in recording.sessions]
-    setattr(teardown, _REPORT_ATTRIBUTE, {"nodeid": item.nodeid, "failed": state == "Fail", "sessions": sessions})
+    reports = (getattr(item, "rep_setup", None), getattr(item, "rep_call", None), teardown)
+    failed = any(r is not None and r.failed for r in reports)  # as pytest counts it: an xfail is not
+    # Links (a replay page written per session unless a URL template is set) only where they are shown.
+    sessions = [session_facts(own, link=failed)] + [session_facts(s, link=failed) for s in recording.sessions]
+    # The id (and, for a failure, the link) as JUnit XML <property> elements, read from this report.
+    properties = [("agentops_session_id", own.session_id)]
+    if sessions[0]["url"]:
+        properties.append(("agentops_replay", sessions[0]["url"]))
+    item.user_properties.extend(properties)
+    teardown.user_properties.extend(properties)
+    setattr(teardown, _REPORT_ATTRIBUTE, {"nodeid": item.nodeid, "failed": failed, "sessions": sessions})
     del item.stash[_test_key]
 
 
