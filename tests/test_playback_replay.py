@@ -141,3 +141,42 @@ def test_after_playback_the_clients_go_to_the_network_again(tmp_path: Path) -> N
 
     with pytest.raises(openai.APIConnectionError):  # the server is stopped: no recording answers now
         agent()
+
+
+def _responses_agent(client: Any, stream: bool) -> list[Any]:
+    """Two Responses API calls: the model asks for a tool, then answers from its result."""
+    seen = []
+    items: list[Any] = [{"role": "user", "content": "Weather in Paris?"}]
+    for _ in range(2):
+        request = {"model": "gpt-4.1", "instructions": "Be brief.", "input": items}
+        if stream:
+            with client.responses.stream(**request) as events:
+                response = events.get_final_response()
+        else:
+            response = client.responses.create(**request)
+        # Output item ids (fc_…, msg_…) are not part of a recording; everything the agent uses is.
+        seen.append(response.model_dump(exclude={"created_at": True, "output": {"__all__": {"id"}}}))
+        calls = [item for item in response.output if item.type == "function_call"]
+        if not calls:
+            break
+        for call in calls:
+            items += [
+                {"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments},
+                {"type": "function_call_output", "call_id": call.call_id, "output": '{"sky": "clear"}'},
+            ]
+    return seen
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["json", "stream"])
+def test_responses_api_calls_play_back_with_their_output_items(stream: bool) -> None:
+    from agentops_otel.testing.llm_server import Reply, ToolCall
+
+    with instrumented_clients(), LLMServer() as server:
+        server.queue(Reply(tool_calls=[ToolCall("weather", {"city": "Paris"})]), Reply(text="Sunny."))
+        with server.openai_client() as client:
+            live, session = record(lambda: _responses_agent(client, stream))
+        port = server.port
+    with _client("openai", False, port) as offline, playback(session) as player:
+        assert _responses_agent(offline, stream) == live
+    assert player.answered == 2
+    assert live[1]["output"][0]["content"][0]["text"] == "Sunny."

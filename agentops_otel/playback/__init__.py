@@ -8,9 +8,11 @@
         run_agent()                                          # misses go live and are logged
     player.divergences
 
-Each request is matched, in order, against the recorded LLM calls (provider, operation, model, the
+Each request (OpenAI chat completions and responses, Anthropic messages; sync or async, plain or
+streaming) is matched, in order, against the recorded LLM calls (provider, operation, model, the
 messages sent) and answered with the recorded output as the provider's own HTTP response, JSON or SSE
-stream, so the client library returns its normal types. A call the recording does not hold at that
+stream, so the client library returns its normal types. Ids the recording does not hold (Responses
+output item ids, `created` timestamps) are made up. A call the recording does not hold at that
 point raises `PlaybackDivergence` naming the step, with recorded versus actual (strict, the default);
 `strict=False` logs it and sends the call to the network. In strict mode, finishing with recorded calls
 left unmade is a divergence too. The session must have been recorded with content capture on.

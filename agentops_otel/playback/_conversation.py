@@ -107,13 +107,36 @@ def openai_chat_entries(body: dict[str, Any]) -> list[Entry]:
     return entries
 
 
+def openai_responses_entries(body: dict[str, Any]) -> list[Entry]:
+    """The Responses API: `instructions`, then `input` as a string or a list of items."""
+    entries: list[Entry] = []
+    instructions = body.get("instructions")
+    if isinstance(instructions, str) and instructions:
+        entries += _message_entries("system", [instructions], [], [], [])
+    items = body.get("input")
+    for item in [{"role": "user", "content": items}] if isinstance(items, str) else items or ():
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "function_call":
+            entries.append(_tool_call(item.get("name"), item.get("arguments")))
+        elif kind == "function_call_output":
+            entries.append(("tool result", _json_value(item.get("output"))))
+        elif "role" in item:
+            texts, other = _openai_content(item.get("content"))
+            entries += _message_entries(_role(item.get("role")), texts, [], [], other)
+        elif kind != "reasoning":
+            entries.append(_NON_TEXT)
+    return entries
+
+
 def _openai_content(content: Any) -> tuple[list[str], list[Entry]]:
     if isinstance(content, str):
         return [content], []
     texts: list[str] = []
     other: list[Entry] = []
     for part in content or ():
-        if isinstance(part, dict) and part.get("type") == "text":
+        if isinstance(part, dict) and part.get("type") in ("text", "input_text", "output_text"):
             texts.append(str(part.get("text", "")))
         elif isinstance(part, dict):
             other.append(_NON_TEXT)

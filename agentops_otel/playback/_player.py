@@ -21,7 +21,14 @@ from ._recording import PlaybackError, RecordedStep, Recording
 _log = logging.getLogger("agentops_otel.playback")
 
 _RETRY_HEADER = "x-stainless-retry-count"  # both client libraries number their retries with it
-_UNSUPPORTED_PATHS = ("/responses", "/embeddings", "/completions", "/messages/count_tokens")
+_UNSUPPORTED_PATHS = ("/embeddings", "/completions", "/messages/count_tokens")
+
+
+_LIVE_ENTRIES = {
+    "chat": conv.openai_chat_entries,
+    "responses": conv.openai_responses_entries,
+    "messages": conv.anthropic_entries,
+}
 
 
 class PlaybackDivergence(AgentOpsOtelError):
@@ -71,6 +78,8 @@ def classify(path: str, headers: Any) -> tuple[str, str] | None:
         return "openai", "chat"
     if path.endswith("/v1/messages") or (path.endswith("/messages") and "anthropic-version" in headers):
         return "anthropic", "messages"
+    if path.endswith("/responses") and "x-stainless-lang" in headers and "anthropic-version" not in headers:
+        return "openai", "responses"
     if path.endswith(_UNSUPPORTED_PATHS) and ("x-stainless-lang" in headers or "anthropic-version" in headers):
         return ("anthropic" if "anthropic-version" in headers else "openai"), "unsupported"
     return None
@@ -105,7 +114,9 @@ class Player:
 
     # Matching
 
-    def _mismatch(self, step: RecordedStep, provider: str, body: dict[str, Any]) -> tuple[str, str, str] | None:
+    def _mismatch(
+        self, step: RecordedStep, provider: str, api: str, body: dict[str, Any]
+    ) -> tuple[str, str, str] | None:
         family = _provider_family(step.provider)
         if family is not None and family != provider:
             return "provider", family, provider
@@ -115,7 +126,7 @@ class Player:
         if step.request_model and step.request_model != model:
             return "model", step.request_model, model
         recorded = conv.recorded_entries(step.params, step.system_instructions)
-        actual = conv.anthropic_entries(body) if provider == "anthropic" else conv.openai_chat_entries(body)
+        actual = _LIVE_ENTRIES[api](body)
         return conv.first_difference(recorded, actual)
 
     def _diverge(self, provider: str, where: str, recorded: str, actual: str, step: RecordedStep | None) -> None:
@@ -143,7 +154,7 @@ class Player:
             if api == "unsupported":
                 if self.strict:
                     raise PlaybackError(
-                        f"playback answers OpenAI chat completions and Anthropic messages; a {provider} "
+                        f"playback answers OpenAI chat completions and responses and Anthropic messages; a {provider} "
                         f"{body.get('_path', 'request')} call cannot be played back yet "
                         "(use strict=False to send it live)"
                     )
@@ -154,7 +165,7 @@ class Player:
                 summary = f"{provider} call to model {body.get('model')!r}"
                 self._diverge(provider, "the number of LLM calls", "(no more LLM calls)", summary, None)
                 return None
-            mismatch = self._mismatch(step, provider, body)
+            mismatch = self._mismatch(step, provider, api, body)
             if mismatch is not None:
                 self._diverge(provider, *mismatch, step)
                 return None
@@ -201,11 +212,11 @@ class Player:
         step = self.match(provider, api, body if isinstance(body, dict) else {}, retry=retry)
         if step is None:
             return None
-        return _http_response(type(request).__module__, provider, step, body, request, asynchronous)
+        return _http_response(type(request).__module__, provider, api, step, body, request, asynchronous)
 
 
 def _http_response(
-    module_name: str, provider: str, step: RecordedStep, body: Any, request: Any, asynchronous: bool
+    module_name: str, provider: str, api: str, step: RecordedStep, body: Any, request: Any, asynchronous: bool
 ) -> Any:
     import importlib
 
@@ -220,7 +231,7 @@ def _http_response(
         return httpx.Response(
             responses.error_status(step), headers=headers, content=responses.error_body(provider, step), request=request
         )
-    content_type, content = responses.success_body(provider, step, body)
+    content_type, content = responses.success_body(provider, api, step, body)
     if isinstance(content, bytes | str):
         stream_content: Any = content
     elif asynchronous:

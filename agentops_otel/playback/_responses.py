@@ -17,8 +17,12 @@ from ..testing import _llm_shapes as shapes
 from ..testing.llm_server import Reply, ToolCall, describe
 from ._recording import RecordedStep
 
-# API name of each provider's chat endpoint in the loopback server's builders.
-CHAT_API = {"openai": "chat", "anthropic": "messages"}
+# Body builders of the loopback server per API (JSON, SSE events), and the prefix of the response id.
+_BUILDERS = {
+    "chat": (shapes.chat_completion, shapes.chat_chunks, "chatcmpl-"),
+    "responses": (shapes.response, shapes.response_events, "resp_"),
+    "messages": (shapes.message, shapes.message_events, "msg_"),
+}
 
 _OPENAI_FINISH = {"tool_call": "tool_calls", "tool_use": "tool_calls", "end_turn": "stop", "max_tokens": "length"}
 _OPENAI_FINISH_VALUES = ("stop", "length", "tool_calls", "content_filter", "function_call")
@@ -46,12 +50,12 @@ NETWORK_ERRORS = ("APIConnectionError", "APITimeoutError")
 class _RecordedIds:
     """Hands the builders the recorded response id first, then counted ids for anything unrecorded."""
 
-    def __init__(self, response_id: str | None) -> None:
-        self._response_id = response_id
+    def __init__(self, response_id: str | None, response_prefix: str) -> None:
+        self._response_id, self._response_prefix = response_id, response_prefix
         self._count = itertools.count(1)
 
     def next_id(self, prefix: str) -> str:
-        if self._response_id and prefix in ("chatcmpl-", "msg_"):
+        if self._response_id and prefix == self._response_prefix:
             response_id, self._response_id = self._response_id, None
             return response_id
         return f"{prefix}playback{next(self._count):06d}"
@@ -103,15 +107,14 @@ def reply_of(provider: str, step: RecordedStep) -> Reply:
     )
 
 
-def success_body(provider: str, step: RecordedStep, body: dict[str, Any]) -> tuple[str, bytes | Iterator[bytes]]:
+def success_body(
+    provider: str, api: str, step: RecordedStep, body: dict[str, Any]
+) -> tuple[str, bytes | Iterator[bytes]]:
     """(content type, body) answering `body` with the recorded output: JSON, or SSE frames when streaming."""
-    request = describe(provider, CHAT_API[provider], body)
+    request = describe(provider, api, body)
     reply = reply_of(provider, step)
-    ids = _RecordedIds(step.response_id)
-    if provider == "anthropic":
-        build_json, build_events = shapes.message, shapes.message_events
-    else:
-        build_json, build_events = shapes.chat_completion, shapes.chat_chunks
+    build_json, build_events, response_prefix = _BUILDERS[api]
+    ids = _RecordedIds(step.response_id, response_prefix)
     if not request.stream:
         return "application/json", json.dumps(build_json(ids, request, reply)).encode()  # type: ignore[arg-type]
     return "text/event-stream; charset=utf-8", _frames(build_events(ids, request, reply))  # type: ignore[arg-type]
