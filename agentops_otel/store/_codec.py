@@ -52,7 +52,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str
 
 
 def _attrs_to_plain(attrs: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in attrs.items()}
+    # The encoder writes tuples as arrays already; only a non-dict mapping needs copying.
+    return attrs if isinstance(attrs, dict) else dict(attrs)
 
 
 def _attrs_from_plain(attrs: Mapping[str, Any]) -> dict[str, Any]:
