@@ -34,6 +34,8 @@ AGENTOPS_STEP_RETURNS: Final = "agentops.step.returns"
 AGENTOPS_STEP_TRUNCATED: Final = "agentops.step.truncated"
 AGENTOPS_ERROR_DETAILS: Final = "agentops.error.details"
 AGENTOPS_ERROR_TRIGGER_SPAN_ID: Final = "agentops.error.trigger_span_id"
+AGENTOPS_TEST_NODE_ID: Final = "agentops.test.node_id"
+AGENTOPS_VARIATION_PHRASING: Final = "agentops.variation.phrasing"
 
 # Upstream attributes we rely on (OpenTelemetry semantic conventions 1.44.0)
 SESSION_ID: Final = "session.id"

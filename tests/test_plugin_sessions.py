@@ -13,6 +13,7 @@ pytest_plugins = ["pytester"]
 AGENT_SUITE = """
 import pytest
 import agentops_otel as agentops
+from agentops_otel import semconv as sc
 from agentops_otel.testing import assert_tool_called
 
 @agentops.tool("search")
@@ -30,6 +31,8 @@ def test_passes(agentops_session, agentops_sessions):
         run_agent("inner")
     agentops.start_session(name="child-b").end("Fail", "wrong intent")
     assert [s.name for s in agentops_sessions] == ["child-a", "child-b"]
+    own = agentops_session.get().root.attributes
+    assert own[sc.AGENTOPS_TEST_NODE_ID] == "test_agent.py::test_passes"
     assert agentops_sessions[1].parent_session_id == agentops_session.session_id
     assert_tool_called(agentops_session, "search", times=1)
 

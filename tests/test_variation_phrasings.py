@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import agentops_otel as agentops
+from agentops_otel import semconv as sc
 from agentops_otel.testing import assert_tool_called, assert_variations, run_variant, run_variations
 from tests._capture import ensure_pipeline
 
@@ -53,6 +54,8 @@ def test_outcomes_carry_sessions_ended_by_the_verdict() -> None:
     assert states == [
         ("billing-intent", s, ["robustness", "variation"]) for s in ("Success", "Success", "Fail", "Fail")
     ]
+    phrasings = [o.session.root.attributes[sc.AGENTOPS_VARIATION_PHRASING] for o in results.outcomes]
+    assert phrasings == PHRASINGS
     wrong = results.failures[0]
     assert wrong.problem is not None and wrong.problem.startswith(
         "wrong steps: matched 1 of 2 expected steps in order; no 'action:route' after step `llm gpt-4o`"

@@ -82,7 +82,7 @@ class TestRecording:
 
     def __init__(self, watcher: SessionWatcher, nodeid: str) -> None:
         self.started = watcher.begin()
-        self.handle: SessionHandle = start_session(tags=[nodeid], name=nodeid)
+        self.handle: SessionHandle = start_session(tags=[nodeid], name=nodeid, **{sc.AGENTOPS_TEST_NODE_ID: nodeid})
         # The test's own session is the harness, not one of "the sessions recorded during the test".
         own = self.handle.trace_id
         if own in self.started:

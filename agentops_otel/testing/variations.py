@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import semconv as sc
 from ..model import Session
 from ._describe import replay_link
 from .assertions import StepPattern, assert_steps
@@ -104,7 +105,7 @@ def run_variant(
     __tracebackhide__ = True
     from ..capture import start_session
 
-    handle = start_session(tags=[*tags, "variation"], name=name, phrasing=phrasing)
+    handle = start_session(tags=[*tags, "variation"], name=name, **{sc.AGENTOPS_VARIATION_PHRASING: phrasing})
     result: Any = None
     problem: str | None
     try:
