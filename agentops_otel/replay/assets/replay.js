@@ -132,13 +132,20 @@
     row.title = tip.join("\n");
     return row;
   }
+  // The viewport's scroll offset and height are tracked rather than read after each change: reading
+  // them forces a synchronous layout, which made every step of a scrub cost a full reflow.
+  var view = { top: 0, height: 0 };
+  function measure() {
+    var viewport = $("viewport");
+    view.top = viewport.scrollTop;
+    view.height = viewport.clientHeight;
+  }
   function renderRows() {
-    var viewport = $("viewport"), rows = $("rows");
-    var first = Math.max(0, Math.floor(viewport.scrollTop / ROW_H) - OVERSCAN);
-    var last = Math.min(visible.length, first + Math.ceil(viewport.clientHeight / ROW_H) + 2 * OVERSCAN);
+    var first = Math.max(0, Math.floor(view.top / ROW_H) - OVERSCAN);
+    var last = Math.min(visible.length, first + Math.ceil(view.height / ROW_H) + 2 * OVERSCAN);
     var fragment = document.createDocumentFragment();
     for (var p = first; p < last; p++) fragment.appendChild(rowFor(visible[p], p));
-    rows.replaceChildren(fragment);
+    $("rows").replaceChildren(fragment);
   }
   function layout() {
     $("spacer").style.height = (visible.length * ROW_H) + "px";
@@ -149,9 +156,11 @@
     renderRows();
   }
   function scrollToCursor() {
-    var viewport = $("viewport"), top = cursor * ROW_H;
-    if (top < viewport.scrollTop || top + ROW_H > viewport.scrollTop + viewport.clientHeight) {
-      viewport.scrollTop = Math.max(0, top - viewport.clientHeight / 2);
+    var top = cursor * ROW_H;
+    if (top < view.top || top + ROW_H > view.top + view.height) {
+      var max = Math.max(0, visible.length * ROW_H - view.height);
+      view.top = Math.min(max, Math.max(0, Math.round(top - view.height / 2)));
+      $("viewport").scrollTop = view.top;
     }
   }
 
@@ -268,13 +277,20 @@
       });
     }
   }
+  // Browsers throttle history updates (a fast scrub would hit the limit), so the address follows
+  // the cursor once it rests.
+  var hashTimer = null;
+  function updateHash(hash) {
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(function () {
+      if (location.hash !== hash) history.replaceState(null, "", hash);
+    }, 120);
+  }
   function setPosition() {
     var index = visible[cursor];
     $("slider").value = String(cursor);
     $("position").textContent = visible.length ? "Step " + (index + 1) + " of " + steps.length : "";
-    if (visible.length && location.hash !== "#step-" + (index + 1)) {
-      history.replaceState(null, "", "#step-" + (index + 1));
-    }
+    if (visible.length) updateHash("#step-" + (index + 1));
     scrollToCursor();
     renderRows();
     renderDetail();
@@ -326,9 +342,10 @@
     document.documentElement.classList.add("js");
     renderHeader();
     renderAxis();
+    measure();
     layout();
-    $("viewport").addEventListener("scroll", renderRows, { passive: true });
-    window.addEventListener("resize", renderRows);
+    $("viewport").addEventListener("scroll", function () { measure(); renderRows(); }, { passive: true });
+    window.addEventListener("resize", function () { measure(); renderRows(); });
     $("rows").addEventListener("click", function (event) {
       var row = event.target.closest(".row");
       if (row) goToStep(parseInt(row.dataset.index, 10));
