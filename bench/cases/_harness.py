@@ -40,17 +40,24 @@ def scaled(full: int, quick: int) -> int:
     return quick if QUICK else full
 
 
-def per_call_us(call: Callable[[], Any], calls: int, batches: int, warmup: int | None = None) -> float:
-    """Median over `batches` of the mean time of one call, in microseconds."""
+def per_call(
+    call: Callable[[], Any], calls: int, batches: int, warmup: int | None = None, scale: float = 1.0
+) -> dict[str, float]:
+    """Median over `batches` of the cost of one call, in microseconds / `scale`.
+
+    `value` is CPU time of the whole process (every thread, so a background exporter's work counts):
+    on a shared machine it barely moves with the load, unlike wall time, which is reported as `wall`.
+    """
     for _ in range(calls if warmup is None else warmup):
         call()
-    samples = []
+    cpu, wall = [], []
     for _ in range(batches):
-        start = time.perf_counter_ns()
+        cpu_start, wall_start = time.process_time_ns(), time.perf_counter_ns()
         for _ in range(calls):
             call()
-        samples.append((time.perf_counter_ns() - start) / calls / 1000)
-    return statistics.median(samples)
+        cpu.append((time.process_time_ns() - cpu_start) / calls / 1000 / scale)
+        wall.append((time.perf_counter_ns() - wall_start) / calls / 1000 / scale)
+    return {"value": statistics.median(cpu), "wall": round(statistics.median(wall), 3)}
 
 
 def rss_bytes() -> int:

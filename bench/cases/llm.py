@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from _harness import emit, per_call_us, run_variant, scaled
+from _harness import emit, per_call, run_variant, scaled
 
 CALLS, BATCHES = scaled(200, 20), scaled(5, 2)
 STREAM_CALLS, STREAM_BATCHES = scaled(20, 3), scaled(5, 2)
@@ -85,9 +85,9 @@ def _measure(instrumented: bool, streaming: bool) -> None:
         client = _client(base_url)
         chunks: list[int] = []
         if streaming:
-            value = per_call_us(_stream(client, chunks), STREAM_CALLS, STREAM_BATCHES, warmup=3)
+            timing = per_call(_stream(client, chunks), STREAM_CALLS, STREAM_BATCHES, warmup=3)
         else:
-            value = per_call_us(_chat(client), CALLS, BATCHES, warmup=10)
+            timing = per_call(_chat(client), CALLS, BATCHES, warmup=10)
         client.close()
         extra = {"chunks": max(chunks)} if chunks else {}
         if exporter is not None:
@@ -97,7 +97,7 @@ def _measure(instrumented: bool, streaming: bool) -> None:
             agentops_otel.shutdown()
             if exporter.count == 0:
                 raise SystemExit("instrumented, but no span was exported")
-        emit(value=value, unit="us/call", **extra)
+        emit(**timing, unit="us/call", **extra)
 
 
 if __name__ == "__main__":

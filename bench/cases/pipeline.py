@@ -10,7 +10,7 @@ import time
 import uuid
 from typing import Any
 
-from _harness import emit, per_call_us, run_variant, scaled
+from _harness import emit, per_call, run_variant, scaled
 
 SPANS, BATCHES = scaled(2_000, 300), scaled(7, 3)
 STORE_BATCH, STORE_BATCHES = 512, scaled(40, 4)
@@ -58,7 +58,7 @@ def llm_spans(with_cost: bool) -> None:
     else:
         provider.add_span_processor(batch)
     call, root = _llm_span_call(provider)
-    emit(value=per_call_us(call, SPANS, BATCHES), unit="us/span")
+    emit(**per_call(call, SPANS, BATCHES), unit="us/span")
     root.end()
     provider.shutdown()
 

@@ -10,7 +10,7 @@ import gc
 from collections.abc import Callable
 from typing import Any
 
-from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call_us, rss_bytes, run_variant, scaled, search
+from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call, rss_bytes, run_variant, scaled, search
 
 STEPS = 100
 SESSIONS, BATCHES = scaled(20, 3), scaled(5, 3)
@@ -57,7 +57,7 @@ def _our_session(steps: int) -> tuple[Callable[[], Any], Any]:
 
 def _time(factory: Callable[[int], tuple[Callable[[], Any], Any]]) -> None:
     run, provider = factory(STEPS)
-    emit(value=per_call_us(run, SESSIONS, BATCHES, warmup=3) / 1000, unit="ms/session")
+    emit(**per_call(run, SESSIONS, BATCHES, warmup=3, scale=1000), unit="ms/session")
     provider.shutdown()
 
 

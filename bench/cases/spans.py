@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call_us, run_variant, scaled, search
+from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call, run_variant, scaled, search
 
 ON_CALLS, ON_BATCHES = scaled(2_000, 300), scaled(7, 3)
 OFF_CALLS, OFF_BATCHES = scaled(100_000, 20_000), scaled(7, 3)
 
 
 def _on(call: Any, **extra: Any) -> None:
-    emit(value=per_call_us(call, ON_CALLS, ON_BATCHES), unit="us/call", **extra)
+    emit(**per_call(call, ON_CALLS, ON_BATCHES), unit="us/call", **extra)
 
 
 def _off(call: Any) -> None:
-    emit(value=per_call_us(call, OFF_CALLS, OFF_BATCHES), unit="us/call")
+    emit(**per_call(call, OFF_CALLS, OFF_BATCHES), unit="us/call")
 
 
 def bare_span() -> None:
