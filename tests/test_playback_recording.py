@@ -228,3 +228,14 @@ def test_the_fixture_plays_a_recording_committed_next_to_the_test(agentops_playb
         "gpt-4o-2024-08-06",
         2,
     )
+
+
+def test_an_llm_endpoint_playback_cannot_answer_is_refused_in_strict_mode_and_sent_live_in_lenient(
+    refund_session: agentops_otel.Session,
+) -> None:
+    refused = pytest.raises(PlaybackError, match="cannot be played back yet")
+    with openai.OpenAI(**OFFLINE) as offline, refused, playback(refund_session):
+        offline.embeddings.create(model="text-embedding-3-small", input="hello")
+    with LLMServer() as server, server.openai_client() as client, playback(refund_session, strict=False) as player:
+        vectors = client.embeddings.create(model="text-embedding-3-small", input="hello")
+    assert len(vectors.data) == 1 and player.live_calls == 1 and len(server.requests) == 1
