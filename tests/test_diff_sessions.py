@@ -99,6 +99,8 @@ def test_the_side_by_side_rendering_marks_each_row_and_the_divergence():
     assert lines[1].lstrip().startswith("1=")
     assert lines[2].lstrip().startswith("2≠") and lines[2].endswith("<-")
     assert "lookup" in lines[2].split("|")[0] and "search" in lines[2].split("|")[1]
+    assert 'gpt-4o-2024-08-06 "I was charged twice"' in lines[1]  # an LLM call shows its last message
+    assert 'lookup query="I was charged twice"' in lines[2]  # a tool call shows its arguments
     assert lines[-1] == "First divergence at step 2: different tool: 'lookup' vs 'search'"
     assert all(len(line) <= 123 for line in lines)
 

@@ -155,12 +155,36 @@ def diff_sessions(recorded: Session, actual: Session) -> SessionDiff:
     return SessionDiff(recorded, actual, pairs, first)
 
 
+def _message_text(message: dict[str, Any]) -> str:
+    content = message.get("content")
+    if isinstance(content, str):
+        return content
+    parts = message.get("parts") or []
+    texts = [str(p["content"]) for p in parts if isinstance(p, dict) and isinstance(p.get("content"), str)]
+    calls = [f"{p.get('name')}(…)" for p in parts if isinstance(p, dict) and p.get("type") == "tool_call"]
+    results = [
+        "result " + _short(p.get("response"), 80)
+        for p in parts
+        if isinstance(p, dict) and p.get("type") == "tool_call_response"
+    ]
+    return " ".join(texts + calls + results) or _short(message)
+
+
+def _excerpt(params: Any) -> str:
+    """What a step was given, briefly: the last chat message's text, or key=value arguments."""
+    if isinstance(params, list) and params and all(isinstance(m, dict) and "role" in m for m in params):
+        return '"' + " ".join(_message_text(params[-1]).split()) + '"'
+    if isinstance(params, dict):
+        return ", ".join(f"{k}={json.dumps(v, default=str, ensure_ascii=False)}" for k, v in params.items())
+    return _short(params, 200)
+
+
 def _cell(step: Step | None, width: int) -> str:
     if step is None:
         return "".ljust(width)
     text = f"{step.kind:<6} {'  ' * (step.depth - 1)}{step.name}"
     if step.params is not None:
-        text += " " + _short(step.params, 200)
+        text += " " + _excerpt(step.params)
     if step.error:
         text += f"  ✗ {step.error}"
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
