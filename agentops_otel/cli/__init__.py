@@ -27,9 +27,7 @@ Other helpers: `parse_since("2h")` (ns since the epoch), `color_option` + `use_c
 
 from __future__ import annotations
 
-import errno
 import importlib
-import os
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -103,10 +101,7 @@ class _CommandsByModule(click.Group):
         except AgentOpsOtelError as exc:
             UserError(str(exc) or type(exc).__name__).show()
             sys.exit(USER_ERROR_EXIT)
-        except OSError as exc:
-            if exc.errno == errno.EPIPE:  # `agentops-otel sessions | head`: the reader left, fine
-                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no flush error at exit
-                sys.exit(0)
+        except OSError as exc:  # click itself handles a closed pipe (`agentops-otel sessions | head`)
             where = f" {exc.filename}" if exc.filename else ""
             UserError(f"cannot use{where}: {exc.strerror or exc}").show()
             sys.exit(USER_ERROR_EXIT)
