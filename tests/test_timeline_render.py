@@ -126,3 +126,34 @@ def test_step_durations_use_a_readable_unit(ns, shown):
         line for line in render_timeline(build_session(records), width=200).splitlines() if "Tool:" in line
     )
     assert tool_line.endswith(f"[{shown}]")
+
+
+@pytest.mark.parametrize(
+    ("inputs", "outputs", "shown"),
+    [
+        # Upstream GenAI message parts, with a tool call in the answer.
+        (
+            [{"role": "system", "parts": [{"type": "text", "content": "be brief"}]},
+             {"role": "user", "parts": [{"type": "text", "content": "refund A-1"}]}],
+            [{"role": "assistant", "parts": [{"type": "tool_call", "name": "refund", "arguments": {"order": "A-1"}}]}],
+            'Input: "refund A-1"  Output: refund(order="A-1")',
+        ),
+        # OpenAI's own message shapes: string content, content parts, tool_calls.
+        (
+            [{"role": "user", "content": [{"type": "text", "text": "hi"}, {"type": "image_url"}]}],
+            [{"role": "assistant", "content": None,
+              "tool_calls": [{"function": {"name": "lookup", "arguments": '{"id": 7}'}}]}],
+            'Input: "hi" [image_url]  Output: lookup({"id": 7})',
+        ),
+        ("plain prompt", "plain answer", 'Input: "plain prompt"  Output: "plain answer"'),
+    ],
+)  # fmt: skip
+def test_llm_excerpts_read_the_common_message_shapes(inputs, outputs, shown):
+    records = support_session(1)
+    attrs = {
+        **records[1].attributes,
+        sc.GEN_AI_INPUT_MESSAGES: json.dumps(inputs),
+        sc.GEN_AI_OUTPUT_MESSAGES: json.dumps(outputs),
+    }
+    records[1] = replace(records[1], attributes=attrs)
+    assert shown in render_timeline(build_session(records), width=200)
