@@ -29,7 +29,8 @@ _log = logging.getLogger("agentops_otel")
 DEFAULT_LIMIT = 200
 _LIST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
 _STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1d2330}
-table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left}
+table{border-collapse:collapse;width:100%}
+td,th{padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}
 th{color:#6b7280;font-weight:600}form{display:flex;gap:8px;flex-wrap:wrap;margin:10px 0}
 .Fail{color:#991b1b;font-weight:600}.Success{color:#166534}.Indeterminate{color:#92400e}
 .muted{color:#6b7280}.error{background:#fef2f2;border:1px solid #fca5a5;padding:8px;border-radius:6px}
