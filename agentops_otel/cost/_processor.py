@@ -27,7 +27,7 @@ from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from .. import semconv as sc
 from ._pricer import Pricer, PriceResult
-from ._spans import cost_attributes, is_llm_call, model_of, provider_of, tokens_of, with_attributes
+from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
 
 _log = logging.getLogger("agentops_otel.cost")
@@ -91,16 +91,16 @@ class CostProcessor(SpanProcessor):
         view = span.attributes
         if not view:
             return span
-        if view.get(sc.AGENTOPS_SPAN_TYPE) == _SESSION:
-            session_id = view.get(sc.SESSION_ID)
+        role = role_of(view)
+        if role is None:
+            return span
+        attrs = dict(view)  # one copy: cheaper lookups from here on, and the copy's attributes
+        session_id = attrs.get(sc.SESSION_ID)
+        if role == _SESSION:
             if not session_id:
                 return span
-            attrs = dict(view)
             attrs.update(self._totals.close(str(session_id)).attributes())
             return with_attributes(span, attrs)
-        if not is_llm_call(view):
-            return span
-        attrs = dict(view)
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
             # Priced because it reports usage: say it is an LLM call so the read model counts it too.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
@@ -110,7 +110,6 @@ class CostProcessor(SpanProcessor):
             tokens, result = None, PriceResult.unpriced(str(exc))
         else:
             result = self._pricer.price_tokens(provider_of(attrs), model_of(attrs), tokens, span.start_time)
-        session_id = attrs.get(sc.SESSION_ID)
         attrs.update(cost_attributes(result))
         if session_id:
             self._totals.add(str(session_id), tokens, result.total)

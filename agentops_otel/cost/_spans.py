@@ -25,6 +25,7 @@ _INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS)
 _OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS)
 # Plain strings: `.value` of an enum member is a descriptor call, too slow for the per-span path.
 _LLM = sc.SpanTypeValues.LLM.value
+_SESSION = sc.SpanTypeValues.SESSION.value
 _PRICED = sc.CostStatusValues.PRICED.value
 _UNPRICED = sc.CostStatusValues.UNPRICED.value
 
@@ -41,19 +42,22 @@ def has_usage(attrs: Mapping[str, Any]) -> bool:
     return _first(attrs, _INPUT_KEYS)[1] is not None or _first(attrs, _OUTPUT_KEYS)[1] is not None
 
 
-def is_llm_call(attrs: Mapping[str, Any]) -> bool:
-    """An LLM call by declared type or GenAI operation, or an undeclared span that reports usage.
+def role_of(attrs: Mapping[str, Any]) -> str | None:
+    """ "session" for a session root, "llm" for an LLM call to price, None for anything else.
 
+    An LLM call by declared type or GenAI operation, or an undeclared span that reports usage.
     Agent, tool and session spans are never priced even when an instrumentation sums its
     children's usage onto them: that would count the same tokens twice.
     """
     declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
+    if declared == _SESSION:
+        return _SESSION
     if declared in STEP_KINDS:  # as the read model's step_kind decides
-        return declared == _LLM
+        return _LLM if declared == _LLM else None
     operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
     if operation is not None:
-        return operation in _LLM_OPERATIONS
-    return has_usage(attrs)
+        return _LLM if operation in _LLM_OPERATIONS else None
+    return _LLM if has_usage(attrs) else None
 
 
 def _count(key: str, value: Any) -> int:

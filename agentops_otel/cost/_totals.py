@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -41,17 +40,17 @@ class SessionTotalsTable:
     """Totals per `session.id` until the session root ends.
 
     Holds at most `max_sessions` open sessions: a session whose root never ends (the process
-    crashed mid-run, the root was not sampled) is evicted, least recently updated first, with one
-    warning. LLM spans that end after their session root (a leaked thread) are not added to a fresh
-    entry that nobody would ever read: the ids of recently closed sessions are remembered.
+    crashed mid-run, the root was not sampled) is evicted, oldest first, with one warning. LLM spans
+    that end after their session root (a leaked thread) are not added to a fresh entry that nobody
+    would ever read: the ids of recently closed sessions are remembered.
     """
 
     def __init__(self, max_sessions: int = 10_000) -> None:
         if max_sessions < 1:
             raise ValueError(f"max_sessions must be at least 1, got {max_sessions}")
         self._max = max_sessions
-        self._open: OrderedDict[str, SessionTotals] = OrderedDict()
-        self._closed: OrderedDict[str, None] = OrderedDict()
+        self._open: dict[str, SessionTotals] = {}  # insertion order: oldest first
+        self._closed: dict[str, None] = {}
         self._lock = threading.Lock()
         self.evicted = 0
         self.late_calls = 0
@@ -66,15 +65,13 @@ class SessionTotalsTable:
             if totals is None:
                 totals = self._open[session_id] = SessionTotals()
                 if len(self._open) > self._max:
-                    self._open.popitem(last=False)
+                    del self._open[next(iter(self._open))]
                     self.evicted += 1
                     if self.evicted == 1:
                         _log.warning(
                             "more than %d sessions are open at once; dropping cost totals of the oldest",
                             self._max,
                         )
-            else:
-                self._open.move_to_end(session_id)
             totals.llm_calls += 1
             if tokens is not None:
                 totals.input_tokens += tokens[0]
@@ -92,7 +89,7 @@ class SessionTotalsTable:
             totals = self._open.pop(session_id, None) or SessionTotals()
             self._closed[session_id] = None
             if len(self._closed) > self._max:
-                self._closed.popitem(last=False)
+                del self._closed[next(iter(self._closed))]
             return totals
 
     def __len__(self) -> int:
