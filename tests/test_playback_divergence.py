@@ -6,6 +6,7 @@ call to the network, here the loopback server, which must see exactly the diverg
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -19,9 +20,9 @@ import pytest
 
 import agentops_otel
 from agentops_otel.errors import AgentOpsOtelError
-from agentops_otel.playback import PlaybackDivergence, Recording, playback
-from agentops_otel.testing.llm_server import FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, LLMServer, Reply
-from tests.test_playback_agent import SYSTEM, anthropic_agent, openai_agent, record, script
+from agentops_otel.playback import PlaybackDivergence, RecordedStep, Recording, playback
+from agentops_otel.testing.llm_server import FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, LLMServer, Reply, Rule
+from tests.test_playback_agent import SYSTEM, anthropic_agent, instrumented_clients, openai_agent, record, script
 
 DEAD_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing answers there
 
@@ -141,3 +142,57 @@ def test_a_divergence_passes_through_the_anthropic_client_unwrapped(tmp_path: Pa
     with offline, pytest.raises(PlaybackDivergence, match="model differs") as caught, playback(session):
         anthropic_agent(offline, model="claude-other-1")
     assert isinstance(caught.value, anthropic.AnthropicError)  # so the client neither wraps nor retries it
+
+
+def _ask(text: str, start: int, end: int, index: int) -> RecordedStep:
+    answer = [{"role": "assistant", "parts": [{"type": "text", "content": text.upper()}], "finish_reason": "stop"}]
+    question = [{"role": "user", "parts": [{"type": "text", "content": text}]}]
+    return RecordedStep(
+        index, "llm", "gpt-4o", question, answer, provider="openai", request_model="gpt-4o", start_ns=start, end_ns=end
+    )
+
+
+def _send(client: Any, text: str) -> str:
+    reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+    return str(reply.choices[0].message.content)
+
+
+def test_calls_that_ran_concurrently_may_arrive_in_either_order_but_sequential_ones_may_not(
+    offline_openai: Any,
+) -> None:
+    # a and b overlapped in the recording; c started after both had ended.
+    recording = Recording("s", "n", None, (_ask("a", 0, 10, 1), _ask("b", 5, 20, 2), _ask("c", 30, 40, 3)))
+    with playback(recording):
+        assert [_send(offline_openai, t) for t in ("b", "a", "c")] == ["B", "A", "C"]
+    with pytest.raises(PlaybackDivergence) as caught, playback(recording):
+        _send(offline_openai, "a")
+        _send(offline_openai, "c")  # b has not been asked yet, and c never ran alongside it
+    assert (caught.value.call_number, caught.value.recorded, caught.value.actual) == (2, "user: 'b'", "user: 'c'")
+
+
+def test_a_gathered_pair_of_calls_plays_back_when_the_code_launches_them_in_the_other_order() -> None:
+    async def ask_both(client: Any, first: str, second: str) -> list[str]:
+        async def ask(text: str) -> str:
+            reply = await client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": text}])
+            return str(reply.choices[0].message.content)
+
+        return list(await asyncio.gather(ask(first), ask(second)))
+
+    async def live() -> tuple[list[str], Any]:
+        agentops_otel.init(store=False, instrument_llm=False)
+        with LLMServer() as server, agentops_otel.session("pair"):
+            server.add_rule(Rule(contains="apples", reply=Reply(text="red")))
+            server.add_rule(Rule(contains="sky", reply=Reply(text="blue")))
+            async with server.openai_client(async_client=True) as client:
+                answers = await ask_both(client, "colour of apples?", "colour of the sky?")
+        return answers, agentops_otel.get_session()
+
+    async def replay(session: Any) -> list[str]:
+        async with openai.AsyncOpenAI(base_url=DEAD_PORT_URL + "/v1", api_key=FAKE_OPENAI_KEY) as client:
+            with playback(session):
+                return await ask_both(client, "colour of the sky?", "colour of apples?")
+
+    with instrumented_clients():
+        answers, session = asyncio.run(live())
+    assert answers == ["red", "blue"] and len(session.llm_events) == 2
+    assert asyncio.run(replay(session)) == ["blue", "red"]

@@ -91,7 +91,11 @@ def _provider_family(value: str | None) -> str | None:
 
 
 class Player:
-    """Matches requests against one Recording. Thread-safe; calls are matched in arrival order."""
+    """Matches requests against one Recording. Thread-safe.
+
+    Calls are matched in recorded order, except that calls which ran concurrently in the recording
+    (one started before the other ended, e.g. under `asyncio.gather`) may arrive in either order.
+    """
 
     def __init__(self, recording: Recording, *, strict: bool = True) -> None:
         self.recording = recording
@@ -99,18 +103,26 @@ class Player:
         self.divergences: list[PlaybackDivergence] = []
         self.live_calls = 0  # calls sent to the network in lenient mode
         self._calls = recording.llm_steps
-        self._next = 0
+        self._unused = list(range(len(self._calls)))  # indexes into _calls, in recorded order
         self._last_failed: RecordedStep | None = None
         self._lock = threading.Lock()
 
     @property
     def answered(self) -> int:
         """How many recorded LLM calls were played back."""
-        return self._next
+        return len(self._calls) - len(self._unused)
 
     @property
     def remaining(self) -> list[RecordedStep]:
-        return self._calls[self._next :]
+        return [self._calls[i] for i in self._unused]
+
+    def _candidates(self) -> list[int]:
+        """The next recorded call, and the unused calls that ran concurrently with it."""
+        first_end = self._calls[self._unused[0]].end_ns
+        if first_end is None:
+            return self._unused[:1]
+        starts = [(i, self._calls[i].start_ns) for i in self._unused]
+        return [i for n, (i, start) in enumerate(starts) if n == 0 or (start is not None and start < first_end)]
 
     # Matching
 
@@ -130,7 +142,7 @@ class Player:
         return conv.first_difference(recorded, actual)
 
     def _diverge(self, provider: str, where: str, recorded: str, actual: str, step: RecordedStep | None) -> None:
-        call_number = self._next + 1
+        call_number = self.answered + 1
         total = len(self._calls)
         at = f"{step.label}" if step else "beyond the end of the recording"
         message = (
@@ -160,16 +172,19 @@ class Player:
                     )
                 self.live_calls += 1
                 return None
-            step = self._calls[self._next] if self._next < len(self._calls) else None
-            if step is None:
+            if not self._unused:
                 summary = f"{provider} call to model {body.get('model')!r}"
                 self._diverge(provider, "the number of LLM calls", "(no more LLM calls)", summary, None)
                 return None
-            mismatch = self._mismatch(step, provider, api, body)
-            if mismatch is not None:
-                self._diverge(provider, *mismatch, step)
+            candidates = self._candidates()
+            chosen = next((i for i in candidates if self._mismatch(self._calls[i], provider, api, body) is None), None)
+            if chosen is None:
+                step = self._calls[candidates[0]]
+                where, recorded, actual = self._mismatch(step, provider, api, body) or ("request", "", "")
+                self._diverge(provider, where, recorded, actual, step)
                 return None
-            self._next += 1
+            self._unused.remove(chosen)
+            step = self._calls[chosen]
             self._last_failed = step if step.error is not None and step.returns is None else None
             return step
 
@@ -187,7 +202,7 @@ class Player:
                 _provider_family(step.provider) or "openai",
                 "the number of LLM calls",
                 f"{len(self._calls)} LLM call(s), the next is {step.label}",
-                f"{self._next} LLM call(s), then the code finished",
+                f"{self.answered} LLM call(s), then the code finished",
                 step,
             )
 

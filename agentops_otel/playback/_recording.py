@@ -44,6 +44,8 @@ class RecordedStep:
     system_instructions: Any = None
     finish_reasons: list[str] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
+    start_ns: int | None = None  # from the session's start, to tell which calls ran concurrently
+    end_ns: int | None = None
 
     @property
     def label(self) -> str:
@@ -149,8 +151,12 @@ def _one_step_per_llm_call(session: Session) -> set[str]:
 
 def _recorded_step(index: int, step: Step) -> RecordedStep:
     error = None if step.error is None else {"type": step.error.type, "message": step.error.message}
+    duration = step.record.duration_ns
+    end_ns = None if duration is None else step.offset_ns + duration
     if step.kind != "llm":
-        return RecordedStep(index, step.kind, step.name, step.params, step.returns, error)
+        return RecordedStep(
+            index, step.kind, step.name, step.params, step.returns, error, start_ns=step.offset_ns, end_ns=end_ns
+        )
     attrs = step.attributes
     reasons = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS) or ()
     usage = step.usage
@@ -175,6 +181,8 @@ def _recorded_step(index: int, step: Step) -> RecordedStep:
             "cache_write_tokens": usage.cache_write_tokens,
             "reasoning_tokens": usage.reasoning_tokens,
         },
+        start_ns=step.offset_ns,
+        end_ns=end_ns,
     )
 
 
