@@ -83,7 +83,7 @@ def _datetime(at: datetime | int | None) -> datetime:
     return datetime.fromtimestamp(at / 1e9, tz=UTC) if at else datetime.now(tz=UTC)
 
 
-def tokens_of(usage: Usage) -> Tokens:
+def _tokens_from_usage(usage: Usage) -> Tokens:
     return (
         usage.input_tokens,
         usage.output_tokens,
@@ -126,7 +126,7 @@ class Pricer:
     ) -> PriceResult:
         """Price one call made at `at` (a datetime or, as spans carry it, nanoseconds since the epoch;
         default now). Never raises for unknown models or odd usage: the result says why instead."""
-        return self.price_tokens(provider, model, None if usage is None else tokens_of(usage), at)
+        return self.price_tokens(provider, model, None if usage is None else _tokens_from_usage(usage), at)
 
     def price_tokens(
         self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
