@@ -12,7 +12,7 @@ root (`agentops.span.type` = session) gets `agentops.session.usage.*`, `.cost.us
 through untouched.
 
 Our own bugs never reach the application: they are logged and the span goes on unchanged. Set
-AGENTOPS_OTEL_DEBUG=1 (our test suite does) to have them raised instead.
+AGENTOPS_OTEL_DEBUG=1 to have them raised instead (our tests do).
 """
 
 from __future__ import annotations
