@@ -30,7 +30,8 @@ def _load() -> tuple[str, list[dict], list[str], dict[str, list[str]], list[dict
         events.extend(doc.get("upstream_events", []))
         for group in doc.get("groups", []):
             if group.get("type") == "metric":
-                metrics.append(group)
+                metrics.append(group)  # its attributes are refs to ids defined elsewhere
+                continue
             for attr in group.get("attributes", []):
                 if "ref" in attr:
                     refs.append(attr["ref"])

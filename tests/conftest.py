@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests import _phoenix
+
 CHROMIUM = "/usr/bin/chromium"
 _INSTALL_HINTS = {
     "browser": "apt-get install chromium (Debian), then pip install -e '.[test]'",
-    "backend": "scripts/install-phoenix (Arize Phoenix in its own virtual environment)",
+    "backend": _phoenix.INSTALL_HINT,
 }
 
 
@@ -29,11 +31,7 @@ def _on_ci() -> bool:
 def _available(marker: str) -> bool:
     if marker == "browser":
         return os.access(CHROMIUM, os.X_OK) and shutil.which("chromium") is not None
-    try:
-        from tests._phoenix import phoenix_available
-    except ImportError:
-        return False
-    return phoenix_available()
+    return _phoenix.phoenix_available()
 
 
 def pytest_configure(config: pytest.Config) -> None:
