@@ -1,6 +1,7 @@
 """Pipeline stages on their own: the cost processor on LLM spans, and the local store's write rate.
 
-Values: microseconds per LLM span (with and without CostProcessor); spans per second written.
+Values: CPU microseconds per LLM span (with and without CostProcessor); spans written per CPU second
+(`wall`: per second of wall time, which includes the disk).
 """
 
 from __future__ import annotations
@@ -96,14 +97,14 @@ def store_write() -> None:
     spans = _tool_spans(STORE_BATCH * STORE_BATCHES)
     exporter = LocalStoreExporter(os.path.join(os.getcwd(), "bench.db"))
     exporter.export(spans[:1])  # the file and schema are created on the first export: not measured
-    start = time.perf_counter()
+    cpu, wall = time.process_time(), time.perf_counter()
     for i in range(STORE_BATCHES):
         exporter.export(spans[i * STORE_BATCH : (i + 1) * STORE_BATCH])
-    elapsed = time.perf_counter() - start
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     exporter.shutdown()
     if exporter.exported_spans != len(spans) + 1:
         raise SystemExit(f"the store took {exporter.exported_spans} of {len(spans) + 1} spans")
-    emit(value=len(spans) / elapsed, unit="spans/s", spans=len(spans))
+    emit(value=len(spans) / cpu, unit="spans/s", wall=round(len(spans) / wall), spans=len(spans))
 
 
 if __name__ == "__main__":
