@@ -430,7 +430,7 @@ def test_a_duck_typed_downstream_processor_gets_priced_spans() -> None:
 
 
 class _BrokenPricer(Pricer):
-    def price_tokens(self, *args: Any, **kwargs: Any) -> Any:
+    def quote(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("pricing bug")
 
 

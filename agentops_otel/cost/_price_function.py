@@ -4,22 +4,25 @@
 bookkeeping on every call). The price of a call is piecewise linear in the token counts: constant
 per request, linear per token kind, with breakpoints only on the total input tokens (tiered prices
 switch rate for *all* tokens once the input passes a threshold). So for each tier region we ask
-`calc_price` itself for the constant and the per-token rate of each token kind, once, and afterwards
-price a call with a handful of Decimal multiplications. The figures are exactly those `calc_price`
-computes, because all of it is exact Decimal arithmetic on the same prices.
+`calc_price` itself for the constant and the per-token rate of each token kind, once. Every rate is
+a finite Decimal, so scaled by a power of ten it is a whole number: afterwards a call is priced with
+a few integer multiplications, in units of 1 / `units_per_usd` USD. The figures are exactly those
+`calc_price` computes: all of it is exact arithmetic on the same prices.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal, getcontext, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from genai_prices import Usage as PricesUsage
 from genai_prices.types import ModelPrice, TieredPrices
 
 # (input, output, total) in USD, as genai-prices splits them.
 Split = tuple[Decimal, Decimal, Decimal]
+# The same in whole units of 1 / PriceFunction.units_per_usd USD.
+Units = tuple[int, int, int]
 # Token counts of one call: input (cache included), output (reasoning included), cache read, cache
 # write, reasoning. A plain tuple: building it per span is much cheaper than a dataclass.
 Tokens = tuple[int, int, int, int, int]
@@ -27,12 +30,10 @@ Tokens = tuple[int, int, int, int, int]
 # Decimal arithmetic follows the calling thread's context; an application that lowered its precision
 # (say, for money formatting) must not round our prices. 28 digits is Python's default, and exact
 # for any realistic price times token count.
-_EXACT = Context(prec=28, rounding=ROUND_HALF_EVEN)
+EXACT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
-
-def _exact_context_needed() -> bool:
-    context = getcontext()
-    return context.prec < _EXACT.prec or context.rounding != ROUND_HALF_EVEN
+# The token kinds, in `Tokens` order.
+_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")
 
 
 def _calc(model_price: ModelPrice, **tokens: int) -> Split:
@@ -44,27 +45,11 @@ def _minus(a: Split, b: Split) -> Split:
     return a[0] - b[0], a[1] - b[1], a[2] - b[2]
 
 
-# The token kinds, in `Tokens` order.
-_KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")
+def _measure(model_price: ModelPrice, low: int) -> tuple[Split, dict[str, Split]]:
+    """The price of a call with `low` + 1 input tokens, and what one more token of each kind adds.
 
-
-@dataclass(frozen=True, slots=True)
-class _Region:
-    """Constant and per-token rates that hold while the input tokens stay in one tier region.
-
-    Only the non-zero rates are kept, as (index into `Tokens`, USD per token) pairs, so that a
-    call costs a few Decimal multiplications.
+    `low` is a tier start (or 0), so both stay inside one tier region.
     """
-
-    constant_input: Decimal
-    constant_output: Decimal
-    constant_other: Decimal  # per-request prices without a direction: in the total only
-    input_rates: tuple[tuple[int, Decimal], ...]
-    output_rates: tuple[tuple[int, Decimal], ...]
-
-
-def _region(model_price: ModelPrice, low: int) -> _Region:
-    """Rates for input counts just above `low` (a tier start, or 0), measured one token at a time."""
     r = low + 1
     base = _calc(model_price, input_tokens=r)
     with_output = _calc(model_price, input_tokens=r, output_tokens=1)
@@ -82,16 +67,28 @@ def _region(model_price: ModelPrice, low: int) -> _Region:
     for kind, (input_rate, output_rate, total_rate) in rates.items():
         if input_rate + output_rate != total_rate:  # token prices always have a direction
             raise ValueError(f"{kind} tokens are priced outside the input and output totals")
-    input_rate = rates["input"][0]
-    constant_input = base[0] - input_rate * r
-    constant_output = base[1] - rates["input"][1] * r
-    return _Region(
-        constant_input=constant_input,
-        constant_output=constant_output,
-        constant_other=base[2] - rates["input"][2] * r - constant_input - constant_output,
-        input_rates=tuple((i, rates[kind][0]) for i, kind in enumerate(_KINDS) if rates[kind][0]),
-        output_rates=tuple((i, rates[kind][1]) for i, kind in enumerate(_KINDS) if rates[kind][1]),
-    )
+    # What a call costs before its first input token (per-request prices), by direction.
+    constant = tuple(base[i] - rates["input"][i] * r for i in range(3))
+    return (constant[0], constant[1], constant[2]), rates
+
+
+@dataclass(frozen=True, slots=True)
+class _Region:
+    """Constant and per-token rates, in units, that hold while the input stays in one tier region.
+
+    Only the non-zero rates are kept, as (index into `Tokens`, units per token) pairs.
+    """
+
+    constant_input: int
+    constant_output: int
+    constant_other: int  # per-request prices without a direction: in the total only
+    input_rates: tuple[tuple[int, int], ...]
+    output_rates: tuple[tuple[int, int], ...]
+
+
+def _scale_of(values: list[Decimal]) -> int:
+    """The smallest power of ten that makes every value whole."""
+    return max([0, *(-int(v.as_tuple().exponent) for v in values if v)])
 
 
 class PriceFunction:
@@ -101,7 +98,7 @@ class PriceFunction:
     output tokens); `Pricer` makes it so before calling.
     """
 
-    __slots__ = ("_regions", "_starts")
+    __slots__ = ("_regions", "_starts", "units_per_usd")
 
     def __init__(self, model_price: ModelPrice) -> None:
         starts = sorted(
@@ -112,24 +109,34 @@ class PriceFunction:
                 for tier in value.tiers
             }
         )
+        with localcontext(EXACT):
+            measured = [_measure(model_price, low) for low in [0, *starts]]
+            scale = _scale_of([d for constant, rates in measured for d in (*constant, *sum(rates.values(), ()))])
+            self.units_per_usd = 10**scale
+
+            def units(value: Decimal) -> int:
+                return int(value.scaleb(scale))  # whole by the choice of scale: exact
+
+            self._regions = [
+                _Region(
+                    constant_input=units(constant[0]),
+                    constant_output=units(constant[1]),
+                    constant_other=units(constant[2] - constant[0] - constant[1]),
+                    input_rates=tuple((i, units(rates[k][0])) for i, k in enumerate(_KINDS) if rates[k][0]),
+                    output_rates=tuple((i, units(rates[k][1])) for i, k in enumerate(_KINDS) if rates[k][1]),
+                )
+                for constant, rates in measured
+            ]
         self._starts = starts
-        with localcontext(_EXACT):
-            self._regions = [_region(model_price, low) for low in [0, *starts]]
 
-    def __call__(self, counts: Tokens) -> Split:
-        """(input, output, total) in USD."""
-        if _exact_context_needed():
-            with localcontext(_EXACT):
-                return self._evaluate(counts)
-        return self._evaluate(counts)
-
-    def _evaluate(self, counts: Tokens) -> Split:
+    def __call__(self, counts: Tokens) -> Units:
+        """(input, output, total) in units of 1 / `units_per_usd` USD."""
         # A tier applies once the input tokens are strictly above its start.
         region = self._regions[bisect_left(self._starts, counts[0])]
-        input_usd = region.constant_input
+        input_units = region.constant_input
         for index, rate in region.input_rates:
-            input_usd += rate * counts[index]
-        output_usd = region.constant_output
+            input_units += rate * counts[index]
+        output_units = region.constant_output
         for index, rate in region.output_rates:
-            output_usd += rate * counts[index]
-        return input_usd, output_usd, input_usd + output_usd + region.constant_other
+            output_units += rate * counts[index]
+        return input_units, output_units, input_units + output_units + region.constant_other

@@ -26,7 +26,7 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from .. import semconv as sc
-from ._pricer import Pricer, PriceResult
+from ._pricer import Pricer, Quote
 from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
 
@@ -104,15 +104,16 @@ class CostProcessor(SpanProcessor):
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
             # Priced because it reports usage: say it is an LLM call so the read model counts it too.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
+        quote: Quote | str
         try:
             tokens = tokens_of(attrs)
         except ValueError as exc:
-            tokens, result = None, PriceResult.unpriced(str(exc))
+            tokens, quote = None, str(exc)
         else:
-            result = self._pricer.price_tokens(provider_of(attrs), model_of(attrs), tokens, span.start_time)
-        attrs.update(cost_attributes(result))
+            quote = self._pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
+        attrs.update(cost_attributes(quote))
         if session_id:
-            self._totals.add(str(session_id), tokens, result.total)
+            self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)
         return with_attributes(span, attrs)
 
     def shutdown(self) -> None:

@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from .. import semconv as sc
 from ..model import STEP_KINDS
 from ._price_function import Tokens
-from ._pricer import PriceResult
+from ._pricer import Quote
 
 _LLM_OPERATIONS = frozenset(
     {
@@ -96,18 +96,17 @@ def provider_of(attrs: Mapping[str, Any]) -> str | None:
     return str(provider) if provider else None
 
 
-def cost_attributes(result: PriceResult) -> dict[str, Any]:
-    if result.total is None:
-        return {
-            sc.AGENTOPS_COST_STATUS: _UNPRICED,
-            sc.AGENTOPS_COST_UNPRICED_REASON: result.unpriced_reason or "unknown",
-        }
+def cost_attributes(quote: Quote | str) -> dict[str, Any]:
+    """The cost attributes of an LLM span, from its quote or the reason it has none."""
+    if isinstance(quote, str):
+        return {sc.AGENTOPS_COST_STATUS: _UNPRICED, sc.AGENTOPS_COST_UNPRICED_REASON: quote}
+    input_usd, output_usd, total_usd = quote.usd()
     return {
-        sc.AGENTOPS_COST_USD: float(result.total),
-        sc.AGENTOPS_COST_INPUT_USD: float(result.input or 0),
-        sc.AGENTOPS_COST_OUTPUT_USD: float(result.output or 0),
+        sc.AGENTOPS_COST_USD: total_usd,
+        sc.AGENTOPS_COST_INPUT_USD: input_usd,
+        sc.AGENTOPS_COST_OUTPUT_USD: output_usd,
         sc.AGENTOPS_COST_STATUS: _PRICED,
-        sc.AGENTOPS_COST_SOURCE: result.source or "",
+        sc.AGENTOPS_COST_SOURCE: quote.source,
     }
 
 

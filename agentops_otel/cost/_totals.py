@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from .. import semconv as sc
 from ._price_function import Tokens
+from ._pricer import Quote
 
 _log = logging.getLogger("agentops_otel.cost")
 
@@ -20,9 +20,18 @@ class SessionTotals:
     output_tokens: int = 0
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
-    cost: Decimal = Decimal(0)
+    # The priced calls' cost, exactly, in units of 1 / cost_units_per_usd USD.
+    cost_units: int = 0
+    cost_units_per_usd: int = 1
     complete: bool = True
     llm_calls: int = 0
+
+    def add_cost(self, units: int, units_per_usd: int) -> None:
+        # Both are powers of ten: rescale to the finer one, and the sum stays exact.
+        if units_per_usd > self.cost_units_per_usd:
+            self.cost_units *= units_per_usd // self.cost_units_per_usd
+            self.cost_units_per_usd = units_per_usd
+        self.cost_units += units * (self.cost_units_per_usd // units_per_usd)
 
     def attributes(self) -> dict[str, Any]:
         return {
@@ -31,7 +40,7 @@ class SessionTotals:
             sc.AGENTOPS_SESSION_USAGE_CACHE_READ_TOKENS: self.cache_read_tokens,
             sc.AGENTOPS_SESSION_USAGE_CACHE_WRITE_TOKENS: self.cache_write_tokens,
             sc.AGENTOPS_SESSION_LLM_CALLS: self.llm_calls,
-            sc.AGENTOPS_SESSION_COST_USD: float(self.cost),
+            sc.AGENTOPS_SESSION_COST_USD: self.cost_units / self.cost_units_per_usd,
             sc.AGENTOPS_SESSION_COST_COMPLETE: self.complete,
         }
 
@@ -55,8 +64,8 @@ class SessionTotalsTable:
         self.evicted = 0
         self.late_calls = 0
 
-    def add(self, session_id: str, tokens: Tokens | None, cost: Decimal | None) -> None:
-        """Count one LLM call; `cost` None means it could not be priced."""
+    def add(self, session_id: str, tokens: Tokens | None, quote: Quote | None) -> None:
+        """Count one LLM call; `quote` None means it could not be priced."""
         with self._lock:
             if session_id in self._closed:
                 self.late_calls += 1
@@ -78,10 +87,10 @@ class SessionTotalsTable:
                 totals.output_tokens += tokens[1]
                 totals.cache_read_tokens += tokens[2]
                 totals.cache_write_tokens += tokens[3]
-            if cost is None:
+            if quote is None:
                 totals.complete = False
             else:
-                totals.cost += cost
+                totals.add_cost(quote.total_units, quote.units_per_usd)
 
     def close(self, session_id: str) -> SessionTotals:
         """The session's totals (empty if it made no LLM call); later calls are not counted."""
