@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import TYPE_CHECKING, Any
 
 import _envs
@@ -69,9 +70,17 @@ def _measure_cells(bench: Benchmark, result: Result, medians: dict[str, float | 
     return f"{_num(median)} {result.unit}", spread, ratio
 
 
+def _typical(values: list[Any]) -> Any:
+    """The median of a figure over the runs (the last value when it is not a number)."""
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        median = statistics.median(values)
+        return round(median, 3) if isinstance(median, float) else median
+    return values[-1]
+
+
 def _extras(result: Result) -> str:
-    shown = {k: v for k, v in result.extras.items() if k != "unit"}
-    notes = "; ".join(result.notes)
+    shown = {k: _typical(v) for k, v in result.extras.items()}
+    notes = "; ".join(dict.fromkeys(result.notes))
     text = ", ".join(f"{k}={v}" for k, v in shown.items())
     return "; ".join(part for part in (text, notes) if part)
 

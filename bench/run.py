@@ -40,7 +40,7 @@ TIMEOUT_S = 600
 class Result:
     measure: Measure
     values: list[float] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, list[Any]] = field(default_factory=dict)  # other figures a worker reported, per run
     unit: str = ""
     skipped: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -94,7 +94,8 @@ def run_once(measure: Measure, python: str, quick: bool, sink: Sink | None, resu
         result.notes.append("no span reached the sink")
     result.values.append(float(report.pop("value")))
     result.unit = report.pop("unit", "")
-    result.extras.update(report)
+    for key, value in report.items():
+        result.extras.setdefault(key, []).append(value)
 
 
 def _python_for(measure: Measure, peers: bool, result: Result) -> str | None:

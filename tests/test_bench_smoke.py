@@ -15,8 +15,8 @@ sys.path.insert(0, str(BENCH))
 from _report import judge  # noqa: E402
 from _table import BENCHMARKS, Target  # noqa: E402
 
-# Cases that cover every worker kind the project's venv runs: spans, sessions, pipeline, readback.
-SMOKE = ("tool-call", "tracing-off", "session", "cost", "store-write", "otlp-reader")
+# One benchmark per worker script the project's venv runs: spans, sessions, pipeline, readback.
+SMOKE = ("tool-call", "session", "cost", "otlp-reader")
 
 
 def _run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
