@@ -17,7 +17,7 @@ from typing import Any  # noqa: E402
 from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call, run_variant, scaled, search, skip  # noqa: E402
 
 ON_CALLS, ON_BATCHES = scaled(2_000, 300), scaled(7, 3)
-OFF_CALLS, OFF_BATCHES = scaled(100_000, 20_000), scaled(7, 3)
+OFF_CALLS, OFF_BATCHES = scaled(20_000, 5_000), scaled(7, 3)
 SINK = os.environ.get("BENCH_SINK", "")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call, run_variant, scaled, search
 
 ON_CALLS, ON_BATCHES = scaled(2_000, 300), scaled(7, 3)
-OFF_CALLS, OFF_BATCHES = scaled(100_000, 20_000), scaled(7, 3)
+OFF_CALLS, OFF_BATCHES = scaled(20_000, 5_000), scaled(7, 3)
 
 
 def _on(call: Any, **extra: Any) -> None:
