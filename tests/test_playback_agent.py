@@ -116,7 +116,7 @@ def _instrumentors() -> list[Any]:
 
 
 @contextmanager
-def instrumented_clients() -> Iterator[None]:
+def instrumented_clients(**options: Any) -> Iterator[None]:
     """Our OpenAI and Anthropic instrumentation into the pipeline's provider, restored afterwards."""
     provider = agentops_otel.init(store=False, instrument_llm=False)
     instrumentors = _instrumentors()
@@ -125,7 +125,7 @@ def instrumented_clients() -> Iterator[None]:
     for instrumentor in instrumentors:
         if id(instrumentor) in was_on:
             instrumentor.uninstrument()
-        instrumentor.instrument(tracer_provider=provider)
+        instrumentor.instrument(tracer_provider=provider, **options)
     try:
         yield
     finally:

@@ -22,7 +22,7 @@ from agentops_otel.playback import PlaybackError, RecordedStep, Recording, playb
 from agentops_otel.playback.pytest_fixture import agentops_playback as agentops_playback  # the fixture under test
 from agentops_otel.store import LocalStore
 from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY, ErrorReply, LLMServer
-from tests.test_playback_agent import QUESTION, llm_span, openai_agent, record, script
+from tests.test_playback_agent import QUESTION, instrumented_clients, llm_span, openai_agent, record, script
 
 OFFLINE = {"base_url": "http://127.0.0.1:9/v1", "api_key": FAKE_OPENAI_KEY, "max_retries": 0}
 SECRET = "sk-proj-abcdefghijklmnopqrstuvwx"
@@ -239,3 +239,56 @@ def test_an_llm_endpoint_playback_cannot_answer_is_refused_in_strict_mode_and_se
     with LLMServer() as server, server.openai_client() as client, playback(refund_session, strict=False) as player:
         vectors = client.embeddings.create(model="text-embedding-3-small", input="hello")
     assert len(vectors.data) == 1 and player.live_calls == 1 and len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("capture", "playable"), [("event_only", True), ("span_and_event", True), (False, False)], ids=str
+)
+def test_content_recorded_on_the_details_event_plays_back_and_no_content_says_so(
+    capture: Any, playable: bool, tmp_path: Path
+) -> None:
+    with instrumented_clients(capture_content=capture), LLMServer() as server:
+        script(server)
+        with server.openai_client() as client:
+            live, session = record(lambda: openai_agent(client))
+    on_span = capture == "span_and_event"
+    assert isinstance(session.llm_events[0].params, list) is on_span  # event_only: content only on the event
+    if not playable:
+        with pytest.raises(PlaybackError, match="content capture on"), playback(session):
+            pass
+        return
+    with openai.OpenAI(**OFFLINE) as offline, playback(session):
+        assert openai_agent(offline) == live
+
+
+def test_a_conversation_carrying_credentials_matches_its_scrubbed_recording() -> None:
+    from agentops_otel.testing.llm_server import Reply, ToolCall
+
+    def login_agent(client: Any) -> list[str]:
+        messages: list[dict[str, Any]] = [{"role": "user", "content": f"log in with key {SECRET}"}]
+        first = client.chat.completions.create(model="gpt-4o", messages=messages).choices[0].message
+        call = first.tool_calls[0]
+        messages += [
+            first.model_dump(exclude_none=True),
+            {
+                "role": "tool",
+                "tool_call_id": call.id,
+                "content": json.dumps({"session": "Bearer abcdef0123456789", "ok": True}),
+            },
+        ]
+        second = client.chat.completions.create(model="gpt-4o", messages=messages).choices[0].message
+        return [call.function.arguments, str(second.content)]
+
+    with instrumented_clients(), LLMServer() as server:
+        server.queue(
+            Reply(tool_calls=[ToolCall("login", {"user": "ann", "api_key": "k-0123456789"})]), Reply(text="in")
+        )
+        with server.openai_client() as client:
+            live, session = record(lambda: login_agent(client))
+    recorded = json.dumps([s.params for s in session.llm_events])
+    assert SECRET not in recorded and "k-0123456789" not in recorded and "abcdef0123456789" not in recorded
+    with openai.OpenAI(**OFFLINE) as offline, playback(session) as player:
+        replayed = login_agent(offline)
+    # Credentials are never recorded, so the model's answer comes back with the key masked.
+    assert replayed == [live[0].replace("k-0123456789", "[REDACTED]"), live[1]]
+    assert player.answered == 2

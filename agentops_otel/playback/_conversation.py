@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from .._content import scrub_text
+from .._content import scrub_mapping, scrub_text
 
 Entry = tuple[str, str]
 
@@ -31,8 +31,8 @@ def _json_value(value: Any) -> str:
             return scrub_text(value.strip())
     if isinstance(value, list) and value and all(isinstance(v, dict) and v.get("type") == "text" for v in value):
         return scrub_text("\n".join(str(v.get("text", v.get("content", ""))) for v in value).strip())
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return scrub_text(text)
+    value = scrub_mapping({"value": value})["value"]  # credentials masked by key, as content capture does
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _role(role: Any) -> str:

@@ -160,19 +160,25 @@ def _recorded_step(index: int, step: Step) -> RecordedStep:
     attrs = step.attributes
     reasons = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS) or ()
     usage = step.usage
+    # Capture mode EVENT_ONLY puts content on the upstream details event instead of the span.
+    details = next(
+        (e.attributes for e in step.record.events if e.name == sc.EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS), {}
+    )
     return RecordedStep(
         index,
         "llm",
         step.name,
-        step.params,
-        step.returns,
+        step.params if step.params is not None else decode_content(details.get(sc.GEN_AI_INPUT_MESSAGES)),
+        step.returns if step.returns is not None else decode_content(details.get(sc.GEN_AI_OUTPUT_MESSAGES)),
         error,
         provider=step.provider,
         operation=_text(attrs.get(sc.GEN_AI_OPERATION_NAME)),
         request_model=_text(attrs.get(sc.GEN_AI_REQUEST_MODEL)),
         response_model=_text(attrs.get(sc.GEN_AI_RESPONSE_MODEL)),
         response_id=_text(attrs.get(sc.GEN_AI_RESPONSE_ID)),
-        system_instructions=decode_content(attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS)),
+        system_instructions=decode_content(
+            attrs.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS, details.get(sc.GEN_AI_SYSTEM_INSTRUCTIONS))
+        ),
         finish_reasons=[str(r) for r in reasons] if isinstance(reasons, list | tuple) else [str(reasons)],
         usage={
             "input_tokens": usage.input_tokens,
