@@ -12,7 +12,7 @@ An unknown model or missing usage is marked `agentops.cost.status = unpriced` wi
 makes the session total incomplete; it is never counted as zero.
 """
 
-from ._pricer import Pricer, PriceResult
+from ._pricer import Pricer, PriceResult, Quote
 from ._processor import CostProcessor
 
-__all__ = ["CostProcessor", "PriceResult", "Pricer"]
+__all__ = ["CostProcessor", "PriceResult", "Pricer", "Quote"]

@@ -145,19 +145,14 @@ class Pricer:
     ) -> PriceResult:
         """Price one call made at `at` (a datetime or, as spans carry it, nanoseconds since the epoch;
         default now). Never raises for unknown models or odd usage: the result says why instead."""
-        return self.price_tokens(provider, model, None if usage is None else _tokens_from_usage(usage), at)
-
-    def price_tokens(
-        self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
-    ) -> PriceResult:
-        """`price` for token counts in `Tokens` order."""
-        quote = self.quote(provider, model, tokens, at)
+        quote = self.quote(provider, model, None if usage is None else _tokens_from_usage(usage), at)
         return PriceResult.unpriced(quote) if isinstance(quote, str) else quote.result()
 
     def quote(
         self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
     ) -> Quote | str:
-        """The price in units, or why there is none: the cost processor's fast path."""
+        """`price` for token counts in `Tokens` order, in integer units (the cost processor's fast
+        path), or the reason there is no price."""
         if not model:
             return "no model on the span (gen_ai.response.model or gen_ai.request.model)"
         if tokens is None:
