@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import genai_prices
@@ -106,7 +107,8 @@ def tokens(
     return usage
 
 
-def expected_cost(span: ReadableSpan, model: str, provider_id: str, usage: Usage) -> float:
+def genai_prices_total(span: ReadableSpan, model: str, provider_id: str, usage: Usage) -> Decimal:
+    """What genai-prices computes for this call, through its public API."""
     at = datetime.fromtimestamp(span.start_time / 1e9, tz=UTC)
     result = genai_prices.calc_price(
         genai_prices.Usage(
@@ -120,7 +122,26 @@ def expected_cost(span: ReadableSpan, model: str, provider_id: str, usage: Usage
         provider_id=provider_id,
         genai_request_timestamp=at,
     )
-    return float(result.total_price)
+    return result.total_price
+
+
+def expected_cost(span: ReadableSpan, model: str, provider_id: str, usage: Usage) -> float:
+    return float(genai_prices_total(span, model, provider_id, usage))
+
+
+def exact_cost(span: ReadableSpan) -> Decimal:
+    """genai-prices' figure for an LLM span, from the usage, model and provider on the span."""
+    attrs = span.attributes
+    usage = Usage(
+        attrs[sc.GEN_AI_USAGE_INPUT_TOKENS],
+        attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS],
+        attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, 0),
+        attrs.get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, 0),
+        attrs.get(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, 0),
+    )
+    provider = attrs[sc.GEN_AI_PROVIDER_NAME]
+    provider_id = {"gcp.gemini": "google", "mistral_ai": "mistral"}.get(provider, provider)
+    return genai_prices_total(span, attrs[sc.GEN_AI_REQUEST_MODEL], provider_id, usage)
 
 
 def test_an_llm_span_reaches_downstream_as_a_priced_copy_of_itself() -> None:
@@ -291,6 +312,9 @@ def test_session_totals_equal_the_sum_over_nested_agents_and_parallel_calls() ->
         assert root[key] == sum(s.attributes.get(usage_key, 0) for s in llm_spans), key
     span_costs = [s.attributes[sc.AGENTOPS_COST_USD] for s in llm_spans]
     assert root[sc.AGENTOPS_SESSION_COST_USD] == pytest.approx(math.fsum(span_costs), rel=1e-12)
+    # Exactly: the nearest float to the exact sum of what genai-prices charges for each call.
+    exact = sum(exact_cost(s) for s in llm_spans)
+    assert root[sc.AGENTOPS_SESSION_COST_USD] == float(exact)
     (session,) = build_sessions(from_readable_span(s) for s in pipe.spans())
     assert session.cost == pytest.approx(root[sc.AGENTOPS_SESSION_COST_USD], rel=1e-12)
     assert session.llm_calls == root[sc.AGENTOPS_SESSION_LLM_CALLS]
