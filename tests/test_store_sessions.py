@@ -158,3 +158,14 @@ def test_summaries_total_tokens_and_cost_and_say_when_cost_is_unknown(tmp_path):
     assert partial.cost is None and not partial.cost_complete
     assert partial.usage.input_tokens == 127 and partial.llm_calls == 2
     assert partial == summarize(build_session([*records, unpriced]))
+
+
+def test_a_stray_parentless_span_does_not_replace_the_session_root(tmp_path):
+    records = support_session(1)
+    stray = span(records[0].trace_id, "7" * 16, None, "late orphan", 5000, 5001, {"x": 1})
+    with LocalStore(tmp_path / "traces.db") as store:
+        store.write(records)
+        store.write([stray])
+        (listed,) = store.sessions()
+    assert listed == summarize(build_session([*records, stray]))
+    assert listed.name == "support-agent" and listed.end_state == "Fail"

@@ -29,8 +29,9 @@ ON CONFLICT (trace_id) DO UPDATE SET
 _SET_ROOT = """
 UPDATE sessions SET root_span_id = ?, session_id = ?, name = ?, start_ns = ?, end_ns = ?, end_state = ?,
     end_state_explicit = ?, end_state_reason = ?, tags = ?, service = coalesce(?, service)
-WHERE trace_id = ?
+WHERE trace_id = ? AND (? OR root_span_id IS NULL OR root_span_id = ?)
 """
+# (A session span of ours is always the root; a parentless span only stands in until there is one.)
 # Traces of other instrumentations carry no end state: a failed direct child of the root fails them,
 # as Session.end_state reads it.
 _DERIVE_FAIL = """
@@ -88,6 +89,8 @@ def _root_values(root: SpanRecord) -> tuple[Any, ...]:
         json.dumps([str(t) for t in attrs.get(sc.AGENTOPS_SESSION_TAGS) or ()]),
         _service(root),
         root.trace_id,
+        attrs.get(sc.AGENTOPS_SPAN_TYPE) == sc.SpanTypeValues.SESSION,
+        root.span_id,
     )
 
 
