@@ -26,12 +26,12 @@ ON CONFLICT (trace_id) DO UPDATE SET
     start_ns = CASE WHEN root_span_id IS NULL THEN min(start_ns, excluded.start_ns) ELSE start_ns END,
     service = coalesce(service, excluded.service)
 """
+# A session span of ours is always the root; a parentless span only stands in until there is one.
 _SET_ROOT = """
 UPDATE sessions SET root_span_id = ?, session_id = ?, name = ?, start_ns = ?, end_ns = ?, end_state = ?,
     end_state_explicit = ?, end_state_reason = ?, tags = ?, service = coalesce(?, service)
 WHERE trace_id = ? AND (? OR root_span_id IS NULL OR root_span_id = ?)
 """
-# (A session span of ours is always the root; a parentless span only stands in until there is one.)
 # Traces of other instrumentations carry no end state: a failed direct child of the root fails them,
 # as Session.end_state reads it.
 _DERIVE_FAIL = """
@@ -50,12 +50,16 @@ _STATUSES = {s.lower(): str(s) for s in sc.SessionEndStateValues}
 OPEN_STATUS = "open"
 
 
+# Positions of the derived columns in a row from to_row().
+_SESSION_ID, _STEP_KIND, _FAILED = (SPAN_COLUMNS.index(c) for c in ("session_id", "step_kind", "failed"))
+
+
 def _is_listable(row: tuple[Any, ...]) -> bool:
-    return row[14] is not None or row[15] != "other"  # session_id, step_kind
+    return row[_SESSION_ID] is not None or row[_STEP_KIND] != "other"
 
 
 def _is_root(record: SpanRecord, row: tuple[Any, ...]) -> bool:
-    return row[15] == "session" or record.parent_span_id is None
+    return row[_STEP_KIND] == "session" or record.parent_span_id is None
 
 
 def _service(record: SpanRecord) -> str | None:
@@ -170,7 +174,7 @@ class LocalStore:
         if not listable:
             return
         first = min(items, key=lambda item: item[0].start_ns)[0]
-        session_id = next((row[14] for _, row in items if row[14]), None) or trace_id
+        session_id = next((row[_SESSION_ID] for _, row in items if row[_SESSION_ID]), None) or trace_id
         conn.execute(_UPSERT_SESSION, (trace_id, session_id, first.start_ns, _service(first)))
         root = roots[0] if roots else None
         if root is None and not known:  # the root may have been stored before the trace was listable
@@ -178,7 +182,7 @@ class LocalStore:
             root = from_row(found) if found else None
         if root is not None:
             conn.execute(_SET_ROOT, _root_values(root))
-        if root is not None or any(row[16] for _, row in items):
+        if root is not None or any(row[_FAILED] for _, row in items):
             conn.execute(_DERIVE_FAIL, (trace_id,))
 
     # Reading
