@@ -33,7 +33,7 @@ def _transport_classes(httpx: Any) -> tuple[type, type]:
             self._live = live
 
         def handle_request(self, request: Any) -> Any:
-            response = player_of[0].respond(request, asynchronous=False) if player_of else None
+            response = player_of[0].respond(request, httpx, asynchronous=False) if player_of else None
             return response if response is not None else self._live.handle_request(request)
 
     class AsyncPlaybackTransport(httpx.AsyncBaseTransport):  # type: ignore[misc, name-defined]
@@ -41,7 +41,7 @@ def _transport_classes(httpx: Any) -> tuple[type, type]:
             self._live = live
 
         async def handle_async_request(self, request: Any) -> Any:
-            response = player_of[0].respond(request, asynchronous=True) if player_of else None
+            response = player_of[0].respond(request, httpx, asynchronous=True) if player_of else None
             return response if response is not None else await self._live.handle_async_request(request)
 
     return PlaybackTransport, AsyncPlaybackTransport

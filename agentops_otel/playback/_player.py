@@ -8,6 +8,7 @@ and sent live in lenient mode.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -208,15 +209,13 @@ class Player:
 
     # Responses
 
-    def respond(self, request: Any, asynchronous: bool) -> Any:
-        """An httpx response for an LLM request, None for a request to send live."""
+    def respond(self, request: Any, httpx: Any, asynchronous: bool) -> Any:
+        """A response (of the `httpx` module the client uses) for an LLM request, None to send it live."""
         path = request.url.path
         kind = classify(path, request.headers)
         if kind is None:
             return None
         provider, api = kind
-        import json
-
         try:
             body = json.loads(request.read() or b"{}")
         except ValueError:
@@ -227,15 +226,12 @@ class Player:
         step = self.match(provider, api, body if isinstance(body, dict) else {}, retry=retry)
         if step is None:
             return None
-        return _http_response(type(request).__module__, provider, api, step, body, request, asynchronous)
+        return _http_response(httpx, provider, api, step, body, request, asynchronous)
 
 
 def _http_response(
-    module_name: str, provider: str, api: str, step: RecordedStep, body: Any, request: Any, asynchronous: bool
+    httpx: Any, provider: str, api: str, step: RecordedStep, body: Any, request: Any, asynchronous: bool
 ) -> Any:
-    import importlib
-
-    httpx = importlib.import_module(module_name.split(".")[0])
     if step.error is not None and step.returns is None:
         error_type = step.error.get("type", "").rsplit(".", 1)[-1]
         if error_type == "APITimeoutError":
