@@ -80,7 +80,7 @@ def test_sessions_then_lists_the_three_demo_sessions(fresh_dir):
 def test_replay_of_a_prefix_shows_the_failing_timeline(fresh_dir):
     _, run, _ = fresh_dir
     failed = json.loads(run("sessions", "--json", "--status", "Fail").stdout)[0]["session_id"]
-    text = run("replay", failed[:8], "--width", "200").stdout  # wide: no truncation, so no layout jitter
+    text = run("replay", failed[:8], "--width", "260").stdout  # wide: no truncation, so no layout jitter
     if os.environ.get("AGENTOPS_OTEL_UPDATE_GOLD"):
         GOLD.write_text(_scrub(text), encoding="utf-8")
     assert _scrub(text) == GOLD.read_text(encoding="utf-8")

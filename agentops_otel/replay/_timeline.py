@@ -136,7 +136,7 @@ def _label(step: Step) -> str:
 
 def _excerpts(step: Step) -> list[tuple[str, str]]:
     if step.kind == "llm":
-        return [("Input", _message_text(step.params, "user")), ("Output", _message_text(step.returns, None))]
+        return [("Input", _message_text(step.params, last=True)), ("Output", _message_text(step.returns, last=False))]
     if step.kind == "error":
         details = step.record.attributes.get(sc.AGENTOPS_ERROR_DETAILS)
         return [("Details", _clean(str(details)) if details else "")]
@@ -153,8 +153,12 @@ def _metrics(step: Step) -> str:
     return " | ".join(parts)
 
 
-def _message_text(messages: Any, role: str | None) -> str:
-    """Text of the last message of `role` (any role when None) in upstream or OpenAI message shapes."""
+def _message_text(messages: Any, *, last: bool) -> str:
+    """The last (input) or first (output) message, in upstream or OpenAI message shapes.
+
+    The last input message is what the model just saw: the user's words on the first call, a tool's
+    result inside an agent loop.
+    """
     if messages is None:
         return ""
     if isinstance(messages, str):
@@ -163,12 +167,13 @@ def _message_text(messages: Any, role: str | None) -> str:
         messages = [messages]
     if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
         return _value(messages)
-    chosen = [m for m in messages if role is None or m.get("role") == role] or messages
-    message = chosen[-1] if role is not None else chosen[0]
+    if not messages:
+        return ""
+    message = messages[-1] if last else messages[0]
     content = message.get("parts", message.get("content"))
+    texts: list[str] = ["tool result:"] if message.get("role") == "tool" else []
     if isinstance(content, str):
-        return _quoted(content)
-    texts: list[str] = []
+        return " ".join([*texts, _json_or_quoted(content) if texts else _quoted(content)])
     for part in content if isinstance(content, list) else []:
         if not isinstance(part, dict):
             texts.append(_value(part))
@@ -176,6 +181,9 @@ def _message_text(messages: Any, role: str | None) -> str:
             texts.append(_quoted(str(part.get("content", part.get("text", "")))))
         elif part.get("type") == "tool_call":
             texts.append(f"{_clean(str(part.get('name', '?')))}({_arguments(part.get('arguments'))})")
+        elif part.get("type") == "tool_call_response":
+            response = part.get("response")
+            texts.append(_json_or_quoted(response) if isinstance(response, str) else _value(response))
         else:
             texts.append(f"[{_clean(str(part.get('type', 'part')))}]")
     tool_calls = message.get("tool_calls")
@@ -184,6 +192,14 @@ def _message_text(messages: Any, role: str | None) -> str:
             function = call.get("function", {}) if isinstance(call, dict) else {}
             texts.append(f"{_clean(str(function.get('name', '?')))}({_clean(str(function.get('arguments', '')))})")
     return " ".join(texts) if texts else _value(content)
+
+
+def _json_or_quoted(text: str) -> str:
+    """Tool results often arrive as JSON text: show the value, else the quoted text."""
+    try:
+        return _value(json.loads(text))
+    except ValueError:
+        return _quoted(text)
 
 
 def _arguments(params: Any) -> str:
