@@ -85,6 +85,12 @@ def test_parse_helper_is_traced_when_the_client_has_it(anthropic_client, span_ex
     assert only_span(span_exporter).attributes[sc.GEN_AI_RESPONSE_FINISH_REASONS] == ("end_turn",)
 
 
+def test_messages_given_as_a_generator_are_not_consumed_by_tracing(llm_server, anthropic_client, span_exporter):
+    anthropic_client.messages.create(model=MODEL, max_tokens=9, messages=(m for m in USER))
+    assert llm_server.requests[0].json["messages"] == USER
+    assert sc.GEN_AI_INPUT_MESSAGES not in only_span(span_exporter).attributes
+
+
 def test_tool_results_become_tool_call_responses(anthropic_client, span_exporter):
     messages = [
         *USER,

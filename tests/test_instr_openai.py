@@ -76,6 +76,12 @@ def test_the_request_goes_out_exactly_as_the_program_wrote_it(llm_server, openai
     assert plain == {"model": "gpt-4o", "messages": USER, "n": 2, "user": "u-1"}
 
 
+def test_messages_given_as_a_generator_are_not_consumed_by_tracing(llm_server, openai_client, span_exporter):
+    openai_client.chat.completions.create(model="gpt-4o", messages=(m for m in USER))
+    assert llm_server.requests[0].json["messages"] == USER
+    assert sc.GEN_AI_INPUT_MESSAGES not in only_span(span_exporter).attributes  # not readable without consuming
+
+
 def test_tool_results_and_earlier_assistant_messages_become_input_parts(llm_server, openai_client, span_exporter):
     first = openai_client.chat.completions.create(model="gpt-4o", messages=USER)
     messages = [*USER, first.choices[0].message, {"role": "tool", "tool_call_id": "call_w1", "content": "21C"}]

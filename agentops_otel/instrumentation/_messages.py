@@ -35,6 +35,12 @@ def given(value: Any) -> bool:
     return value is not None and type(value).__name__ not in ("NotGiven", "Omit")
 
 
+def listed(value: Any) -> list[Any] | None:
+    """A list or tuple as a list; None for anything else. Other iterables (generators) are never
+    iterated: that would consume what the client is about to send."""
+    return list(value) if isinstance(value, list | tuple) else None
+
+
 def arguments(raw: Any) -> Any:
     """Tool-call arguments as sent: JSON text becomes its value; anything else is kept as is."""
     if isinstance(raw, str):

@@ -314,7 +314,7 @@ def message(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[str, Any]
 
 def message_events(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events:
     blocks = _anthropic_blocks(srv, reply)
-    start = {
+    start: dict[str, Any] = {
         "id": srv.next_id("msg_"),
         "type": "message",
         "role": "assistant",

@@ -15,7 +15,7 @@ from ... import semconv as sc
 from .._call import Outcome, Request
 from .._messages import (
     field_of,
-    given,
+    listed,
     media_part,
     message,
     number,
@@ -39,7 +39,7 @@ def _parts(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [text(content)]
     parts: list[dict[str, Any]] = []
-    for raw in content or ():
+    for raw in listed(content) or ():
         block = plain(raw)
         kind = field_of(block, "type")
         if kind == "text":
@@ -57,6 +57,11 @@ def _parts(content: Any) -> list[dict[str, Any]]:
     return parts
 
 
+def _message(raw: Any) -> dict[str, Any]:
+    value = plain(raw)
+    return message(field_of(value, "role"), _parts(field_of(value, "content")))
+
+
 def describe_message(kwargs: Mapping[str, Any]) -> Request:
     attributes = scalar_attributes(kwargs, _PARAMETERS)
     streaming = kwargs.get("stream") is True
@@ -70,11 +75,9 @@ def describe_message(kwargs: Mapping[str, Any]) -> Request:
         operation=sc.GenAiOperationNameValues.CHAT,
         model=model if isinstance(model, str) else None,
         attributes=attributes,
-        input_messages=[message(field_of(plain(m), "role"), _parts(field_of(plain(m), "content"))) for m in messages]
-        if given(messages)
-        else None,
-        system_instructions=_parts(system) if given(system) else None,
-        tool_definitions=[plain(t) for t in tools] if given(tools) and isinstance(tools, list | tuple) else None,
+        input_messages=[_message(m) for m in listed(messages) or ()] or None,
+        system_instructions=_parts(system) or None,
+        tool_definitions=[plain(t) for t in listed(tools) or ()] or None,
         streaming=streaming,
     )
 

@@ -10,6 +10,7 @@ from .._call import Outcome, Request
 from .._messages import (
     field_of,
     given,
+    listed,
     media_part,
     message,
     number,
@@ -37,7 +38,7 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
     if isinstance(content, str):
         return [text(content)]
     parts = []
-    for part in content if isinstance(content, list) else [content]:
+    for part in listed(content) or [content]:
         part = plain(part)
         kind = field_of(part, "type")
         if kind in ("text", "input_text", "output_text"):
@@ -62,7 +63,7 @@ def input_message(raw: Any) -> dict[str, Any]:
 
 
 def tool_definitions(tools: Any) -> list[Any] | None:
-    return [plain(t) for t in tools] if given(tools) and isinstance(tools, list | tuple) else None
+    return [plain(t) for t in listed(tools) or ()] or None
 
 
 def _stop(kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def describe_chat(kwargs: Mapping[str, Any]) -> Request:
         operation=sc.GenAiOperationNameValues.CHAT,
         model=model if isinstance(model, str) else None,
         attributes={k: v for k, v in attributes.items() if v is not None},
-        input_messages=[input_message(m) for m in messages] if given(messages) else None,
+        input_messages=[input_message(m) for m in listed(messages) or ()] or None,
         tool_definitions=tool_definitions(kwargs.get("tools")),
         streaming=streaming,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from ... import semconv as sc
 from .._call import Outcome, Request
-from .._messages import field_of, given, message, number, plain, scalar_attributes, text, tool_call, tool_response
+from .._messages import field_of, listed, message, number, plain, scalar_attributes, text, tool_call, tool_response
 from ._chat import _content_parts, tool_definitions
 
 _PARAMETERS = {
@@ -20,10 +20,11 @@ _PARAMETERS = {
 def _input_messages(value: Any) -> list[dict[str, Any]] | None:
     if isinstance(value, str):
         return [message("user", [text(value)])]
-    if not given(value) or not isinstance(value, list | tuple):
+    items = listed(value)
+    if items is None:
         return None
     messages = []
-    for raw in value:
+    for raw in items:
         item = plain(raw)
         kind = field_of(item, "type")
         if kind == "function_call":
