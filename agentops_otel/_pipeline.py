@@ -34,6 +34,7 @@ from ._config import (
     ENV_PRICES_FILE,
     ENV_URL_TEMPLATE,
     ContentCapture,
+    debug_mode,
     env_bool,
     env_int,
     parse_content_capture,
@@ -311,6 +312,8 @@ def instrument_llm_clients(pipeline: Pipeline) -> None:
                     max_content_length=pipeline.settings.max_content_length,
                 )
         except Exception:  # an instrumentation bug must not stop the user's program
+            if debug_mode():
+                raise
             _log.exception("could not instrument %s", library)
 
 

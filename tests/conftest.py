@@ -37,6 +37,7 @@ def _available(marker: str) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     store_dir = Path(tempfile.mkdtemp(prefix="agentops-otel-tests-"))
     os.environ.setdefault("AGENTOPS_OTEL_STORE_PATH", str(store_dir / "traces.db"))
+    os.environ.setdefault("AGENTOPS_OTEL_DEBUG", "1")  # our own bugs surface in tests instead of being logged
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

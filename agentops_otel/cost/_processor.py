@@ -18,7 +18,6 @@ AGENTOPS_OTEL_DEBUG=1 to have them raised instead (our tests do).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from time import time_ns
 
@@ -26,20 +25,16 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
 from .. import semconv as sc
+from .._config import debug_mode
 from ._pricer import Pricer, Quote
 from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
 
 _log = logging.getLogger("agentops_otel.cost")
 
-ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"
 _PROCESSOR_METHODS = ("on_start", "on_end", "shutdown", "force_flush")
 _SESSION = sc.SpanTypeValues.SESSION.value
 _LLM = sc.SpanTypeValues.LLM.value
-
-
-def _debug() -> bool:
-    return os.environ.get(ENV_DEBUG, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class CostProcessor(SpanProcessor):
@@ -81,7 +76,7 @@ class CostProcessor(SpanProcessor):
         try:
             span = self._priced(span)
         except Exception:
-            if _debug():
+            if debug_mode():
                 raise
             _log.exception("agentops_otel could not price span %r; passing it on unpriced", span.name)
         for processor in self._downstream:
