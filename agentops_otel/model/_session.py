@@ -7,6 +7,7 @@ so what a test asserts is exactly what the replay shows. Build it with `build_se
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -68,7 +69,14 @@ class Usage:
     def from_attributes(cls, attrs: Mapping[str, Any]) -> Usage:
         def num(key: str, fallback: str | None = None) -> int:
             value = attrs.get(key, attrs.get(fallback) if fallback else None)
-            return int(value) if isinstance(value, int | float | str) and str(value).isdigit() else 0
+            if isinstance(value, bool) or not isinstance(value, int | float | str):
+                return 0
+            try:
+                count = float(value)
+            except ValueError:
+                return 0
+            # Whole, non-negative counts only: the cost processor leaves anything else unpriced too.
+            return int(count) if math.isfinite(count) and count >= 0 and count.is_integer() else 0
 
         return cls(
             num(sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS),
