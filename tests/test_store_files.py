@@ -120,3 +120,19 @@ def test_a_directory_in_place_of_the_file_gives_store_error(tmp_path):
     path.mkdir()
     with pytest.raises(StoreError, match="cannot open"):
         LocalStore(path)
+
+
+def test_a_store_folder_it_creates_keeps_the_traces_out_of_git(tmp_path):
+    path = tmp_path / ".agentops" / "traces.db"
+    LocalStore(path).close()
+    assert (tmp_path / ".agentops" / ".gitignore").read_text().splitlines()[-1] == "*"
+    existing = tmp_path / "mine"
+    existing.mkdir()
+    LocalStore(existing / "traces.db").close()
+    assert not (existing / ".gitignore").exists()  # a folder the user made is theirs
+
+
+def test_a_store_folder_that_cannot_be_created_gives_store_error(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(StoreError, match="cannot create the store folder"):
+        LocalStore(tmp_path / "a-file" / "sub" / "traces.db")

@@ -110,8 +110,8 @@ def connect(path: Path, *, create: bool, busy_timeout_s: float = DEFAULT_BUSY_TI
     if not create and not path.is_file():
         raise StoreError(f"no store at {path}: record a session first (e.g. `agentops-otel demo`)")
     with translated_errors(path, "opening it"):
-        if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if create and not path.parent.is_dir():
+            _make_directory(path.parent)
         conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
         try:
             _prepare(conn, path, create=create)
@@ -119,6 +119,21 @@ def connect(path: Path, *, create: bool, busy_timeout_s: float = DEFAULT_BUSY_TI
             conn.close()
             raise
     return conn
+
+
+def _make_directory(directory: Path) -> None:
+    """Create the store's folder with a .gitignore, so recorded prompts are not committed by accident
+    (as .pytest_cache and .ruff_cache do)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by agentops-otel: recorded traces stay out of version control.\n*\n")
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the store folder {directory} ({exc.strerror or exc}): set "
+            "AGENTOPS_OTEL_STORE_PATH to a writable place"
+        ) from exc
 
 
 def schema_exists(conn: sqlite3.Connection) -> bool:
