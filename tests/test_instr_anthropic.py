@@ -230,3 +230,13 @@ def test_client_spans_enabled_explicitly_nest_under_ours(llm_server, tracer_prov
     ours = spans[f"chat {MODEL}"]
     theirs = next(s for name, s in spans.items() if name != ours.name)
     assert theirs.parent.span_id == ours.context.span_id
+
+
+def test_overload_error_event_inside_a_stream(llm_server, anthropic_client, span_exporter):
+    llm_server.queue(Reply(text="one two three", fail_after=4))
+    with pytest.raises(anthropic.APIStatusError) as raised:
+        list(anthropic_client.messages.create(model=MODEL, max_tokens=9, messages=USER, stream=True))
+    span = only_span(span_exporter)
+    assert span.attributes[sc.ERROR_TYPE] == type(raised.value).__qualname__
+    assert span.status.status_code is StatusCode.ERROR
+    assert content(span, sc.GEN_AI_OUTPUT_MESSAGES)[0]["parts"] == [{"type": "text", "content": "one "}]

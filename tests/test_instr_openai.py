@@ -296,3 +296,23 @@ def test_async_error_is_recorded(llm_server, span_exporter):
     with pytest.raises(openai.InternalServerError):
         asyncio.run(run())
     assert only_span(span_exporter).attributes[sc.HTTP_RESPONSE_STATUS_CODE] == 500
+
+
+def test_error_event_inside_a_chat_stream(llm_server, openai_client, span_exporter):
+    llm_server.queue(Reply(text="one two three", fail_after=2))
+    with pytest.raises(openai.APIError) as raised:
+        list(openai_client.chat.completions.create(model="gpt-4o", messages=USER, stream=True))
+    span = only_span(span_exporter)
+    assert span.attributes[sc.ERROR_TYPE] == type(raised.value).__qualname__
+    assert content(span, sc.GEN_AI_OUTPUT_MESSAGES)[0]["parts"] == [{"type": "text", "content": "one "}]
+
+
+@needs_responses_api
+def test_error_event_inside_a_responses_stream_fails_the_span(llm_server, openai_client, span_exporter):
+    llm_server.queue(Reply(text="one two three", fail_after=5))
+    kinds = [event.type for event in openai_client.responses.create(model="gpt-4.1", input="hi", stream=True)]
+    assert kinds[-1] == "error"  # the client hands the event over instead of raising
+    span = only_span(span_exporter)
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.attributes[sc.ERROR_TYPE] == "server_error"
+    assert content(span, sc.GEN_AI_OUTPUT_MESSAGES)[0]["parts"] == [{"type": "text", "content": "one "}]

@@ -68,6 +68,7 @@ class Outcome:
     reasoning_tokens: int | None = None
     output_messages: list[dict[str, Any]] | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+    error_type: str | None = None  # a failure reported inside a response (a stream's error event)
 
     def span_attributes(self) -> dict[str, Any]:
         values = {
@@ -173,6 +174,9 @@ class LLMCall:
             return
         try:
             self._set_outcome(outcome)
+            if outcome is not None and outcome.error_type:
+                self.span.set_attribute(sc.ERROR_TYPE, outcome.error_type)
+                self.span.set_status(Status(StatusCode.ERROR, outcome.error_type))
         except Exception:
             _log.warning("agentops_otel: could not record an LLM response", exc_info=True)
         finally:

@@ -348,3 +348,12 @@ def message_events(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events:
         },
     )
     yield "message_stop", {"type": "message_stop"}
+
+
+def stream_error(provider: str, api: str) -> tuple[str | None, Any]:
+    """The error event a provider sends inside a stream that fails after it started."""
+    if provider == "anthropic":
+        return "error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    if api == "responses":
+        return "error", {"type": "error", "code": "server_error", "message": "The server had an error", "param": None}
+    return None, {"error": {"message": "The server had an error", "type": "server_error", "param": None, "code": None}}

@@ -45,7 +45,8 @@ Errors: `ErrorReply(status)` answers with the provider's error body (`{"error": 
 `{"type": "error", "error": {...}}` for Anthropic). Clients retry 429 and 5xx by themselves; create
 them with `max_retries=0` in tests unless retries are what you test. `Reply(drop_after=n)` closes the
 connection after n SSE events of a stream, mid chunked body, so the client sees a network error;
-on a non-stream request it closes without answering.
+on a non-stream request it closes without answering. `Reply(fail_after=n)` sends n events, then the
+provider's in-stream error event (an overload), and ends the stream.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ class Reply:
     reasoning_tokens: int = 0
     delay: float = 0.0  # seconds before the answer starts
     drop_after: int | None = None  # streams: SSE events sent before the connection is cut
+    fail_after: int | None = None  # streams: SSE events sent before the provider's in-stream error event
 
 
 @dataclass(frozen=True)
@@ -418,7 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.drop_after is not None:
                 raise _Dropped
             return self._json(200, build[0](srv, request, reply))
-        self._stream(build[1](srv, request, reply), reply.drop_after)
+        events = build[1](srv, request, reply)
+        if reply.fail_after is not None:
+            events = itertools.chain(
+                itertools.islice(events, reply.fail_after), [shapes.stream_error(request.provider, request.api)]
+            )
+        self._stream(events, reply.drop_after)
 
     # Wire helpers
     def _json(self, status: int, value: Any, extra: dict[str, str] | None = None) -> None:

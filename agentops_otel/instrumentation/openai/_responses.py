@@ -90,7 +90,9 @@ def response_outcome(response: Any) -> Outcome:
     parts = _output_parts(field_of(response, "output"))
     reason = _finish_reason(response, parts)
     usage = field_of(response, "usage")
+    failed = field_of(response, "status") == "failed"
     return Outcome(
+        error_type=str(field_of(field_of(response, "error"), "code") or "failed") if failed else None,
         response_id=field_of(response, "id"),
         response_model=field_of(response, "model"),
         finish_reasons=[reason] if reason else [],
@@ -113,10 +115,13 @@ class ResponseStream:
         self._final = False
         self._items: dict[int, Any] = {}
         self._texts: list[str] = []
+        self._error: str | None = None
 
     def add(self, event: Any) -> None:
         kind = field_of(event, "type")
-        if field_of(event, "response") is not None and not self._final:
+        if kind == "error":  # the stream failed after it started; the client yields the event
+            self._error = str(field_of(event, "code") or "error")
+        elif field_of(event, "response") is not None and not self._final:
             self._response = field_of(event, "response")
             self._final = kind in _FINAL_EVENTS
         elif kind == "response.output_item.done":
@@ -127,7 +132,11 @@ class ResponseStream:
     def outcome(self) -> Outcome:
         if self._final:
             return response_outcome(self._response)
-        outcome = Outcome(response_id=field_of(self._response, "id"), response_model=field_of(self._response, "model"))
+        outcome = Outcome(
+            response_id=field_of(self._response, "id"),
+            response_model=field_of(self._response, "model"),
+            error_type=self._error,
+        )
         parts = _output_parts([self._items[i] for i in sorted(self._items)])
         if not parts and self._texts:  # cut off inside the first message
             parts = [text("".join(self._texts))]
