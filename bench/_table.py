@@ -102,7 +102,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
             M("bare-sdk", "sessions", "bare-rss", "bare SDK spans of the same shape"),
             M("ours", "sessions", "ours-rss", "session() + @record_tool steps"),
         ),
-        (T("ours <= 2 MB", "<=", 2.0, "ours", unit="MB"),),
+        (
+            T("ours <= 2 MB", "<=", 2.0, "ours", unit="MB"),
+            T("ours - bare SDK <= 2 MB", "added<=", 2.0, "ours", "bare-sdk", unit="MB"),
+        ),
         repeat_factor=0.2,
     ),
     Benchmark(

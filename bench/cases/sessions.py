@@ -64,17 +64,20 @@ def _time(factory: Callable[[int], tuple[Callable[[], Any], Any]]) -> None:
 def _rss(factory: Callable[[int], tuple[Callable[[], Any], Any]]) -> None:
     """Growth from after a short warm-up to the end; `steady_mb` is the growth over the second half."""
     run, provider = factory(RSS_STEPS)
+
+    def settled_rss() -> int:  # the export queue drained, garbage collected: only what is kept
+        provider.force_flush()
+        gc.collect()
+        return rss_bytes()
+
     for _ in range(100):
         run()
-    gc.collect()
-    start = rss_bytes()
+    start = settled_rss()
     for i in range(RSS_SESSIONS):
         run()
         if i == RSS_SESSIONS // 2:
-            gc.collect()
-            middle = rss_bytes()
-    gc.collect()
-    end = rss_bytes()
+            middle = settled_rss()
+    end = settled_rss()
     provider.shutdown()
     emit(
         value=(end - start) / 1e6,
