@@ -292,3 +292,36 @@ def test_a_conversation_carrying_credentials_matches_its_scrubbed_recording() ->
     # Credentials are never recorded, so the model's answer comes back with the key masked.
     assert replayed == [live[0].replace("k-0123456789", "[REDACTED]"), live[1]]
     assert player.answered == 2
+
+
+def test_a_stream_that_broke_mid_answer_breaks_at_the_same_point_in_playback() -> None:
+    from agentops_otel.testing.llm_server import Reply
+
+    def read_streams(client: Any, anthropic_client: Any) -> list[Any]:
+        seen: list[Any] = []
+        question = [{"role": "user", "content": "count"}]
+        try:
+            for chunk in client.chat.completions.create(model="gpt-4o", messages=question, stream=True):
+                seen.extend(c.delta.content for c in chunk.choices)
+        except Exception as exc:
+            seen.append(type(exc).__name__)
+        try:
+            with anthropic_client.messages.stream(model="claude-loopback-1", max_tokens=9, messages=question) as s:
+                for text in s.text_stream:  # one by one: what arrived before the break is kept
+                    seen.append(text)
+        except Exception as exc:
+            seen.append(type(exc).__name__)
+        return seen
+
+    import anthropic
+
+    with instrumented_clients(), LLMServer() as server:
+        server.queue(Reply(text="one two three four", drop_after=3), Reply(text="five six seven", drop_after=4))
+        with server.openai_client() as client, server.anthropic_client() as anthropic_client:
+            live, session = record(lambda: read_streams(client, anthropic_client))
+        port = server.port
+    assert live == ["", "one ", "two ", "APIConnectionError", "five ", "RemoteProtocolError"]
+    offline_anthropic = anthropic.Anthropic(base_url=f"http://127.0.0.1:{port}", api_key="sk-ant-x", max_retries=0)
+    with openai.OpenAI(**OFFLINE) as offline, offline_anthropic, playback(session) as player:
+        assert read_streams(offline, offline_anthropic) == live
+    assert player.answered == 2

@@ -242,7 +242,9 @@ def _http_response(
         return httpx.Response(
             responses.error_status(step), headers=headers, content=responses.error_body(provider, step), request=request
         )
-    content_type, content = responses.success_body(provider, api, step, body)
+    # A recorded error with output: the stream broke after part of the answer had arrived.
+    cut = None if step.error is None else httpx.RemoteProtocolError("recorded: the stream was cut (playback)")
+    content_type, content = responses.success_body(provider, api, step, body, cut)
     if isinstance(content, bytes | str):
         stream_content: Any = content
     elif asynchronous:

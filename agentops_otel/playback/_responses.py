@@ -108,20 +108,33 @@ def reply_of(provider: str, step: RecordedStep) -> Reply:
 
 
 def success_body(
-    provider: str, api: str, step: RecordedStep, body: dict[str, Any]
+    provider: str, api: str, step: RecordedStep, body: dict[str, Any], cut: Exception | None = None
 ) -> tuple[str, bytes | Iterator[bytes]]:
-    """(content type, body) answering `body` with the recorded output: JSON, or SSE frames when streaming."""
+    """(content type, body) answering `body` with the recorded output: JSON, or SSE frames when streaming.
+
+    With `cut` (a stream that failed after part of the output arrived), the frames stop where the
+    recorded output stopped, before the stream's end, and then `cut` is raised, as the network did.
+    """
     request = describe(provider, api, body)
     reply = reply_of(provider, step)
     build_json, build_events, response_prefix = _BUILDERS[api]
     ids = _RecordedIds(step.response_id, response_prefix)
     if not request.stream:
         return "application/json", json.dumps(build_json(ids, request, reply)).encode()  # type: ignore[arg-type]
-    return "text/event-stream; charset=utf-8", _frames(build_events(ids, request, reply))  # type: ignore[arg-type]
+    return "text/event-stream; charset=utf-8", _frames(build_events(ids, request, reply), cut)  # type: ignore[arg-type]
 
 
-def _frames(events: Iterator[tuple[str | None, Any]]) -> Iterator[bytes]:
+def _ends_stream(event: str | None, data: Any) -> bool:
+    """The first event of a stream's ending: finish chunk, usage chunk, [DONE], message_delta, completed."""
+    if event is None:
+        return data == "[DONE]" or not data.get("choices") or any(c.get("finish_reason") for c in data["choices"])
+    return event in ("message_delta", "message_stop", "response.completed")
+
+
+def _frames(events: Iterator[tuple[str | None, Any]], cut: Exception | None) -> Iterator[bytes]:
     for event, data in events:
+        if cut is not None and _ends_stream(event, data):
+            raise cut
         text = data if isinstance(data, str) else json.dumps(data)
         yield ((f"event: {event}\n" if event else "") + f"data: {text}\n\n").encode()
 
