@@ -2,7 +2,7 @@
 
     from agentops_otel.playback import playback
 
-    with playback("tests/recordings/refund.json"):          # a file made by `agentops-otel export-session`
+    with playback("tests/recordings/refund.json"):          # a file made by `agentops-otel export ID -o ...`
         run_agent()                                          # same calls, same answers, no network
     with playback("3f2a", source="jaeger:http://127.0.0.1:16686", strict=False) as player:
         run_agent()                                          # misses go live and are logged

@@ -150,7 +150,8 @@ class Player:
             f"playback of session {self.recording.session_id} diverged at LLM call {call_number} of {total} "
             f"({at}): {where} differs\n  recorded: {recorded}\n  actual:   {actual}\n"
             "The code no longer makes the recorded call. If the change is intended, record the session again "
-            "and export it (agentops-otel export-session); playback(strict=False) sends such calls live instead."
+            "and export it (agentops-otel export ID -o FILE.json); playback(strict=False) sends such calls "
+            "live instead."
         )
         divergence = PlaybackDivergence(message, call_number=call_number, step=step, recorded=recorded, actual=actual)
         self.divergences.append(divergence)

@@ -1,6 +1,6 @@
 """A Recording: the content of one session that playback needs, read from a Session or a small JSON file.
 
-The file form (`agentops-otel export-session ID -o session.json`) holds each step's kind, name,
+The file form (`agentops-otel export ID -o session.json`) holds each step's kind, name,
 inputs, outputs, error and the LLM facts (provider, operation, models, response id, finish reasons,
 usage) and nothing else: no resource, no headers, credentials scrubbed. Commit it beside a test.
 """
@@ -88,7 +88,7 @@ class Recording:
     def from_dict(cls, data: Any, origin: str = "recording") -> Recording:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise PlaybackError(
-                f"{origin} is not an agentops-otel recording (make one with `agentops-otel export-session`)"
+                f"{origin} is not an agentops-otel recording (make one with `agentops-otel export ID -o FILE.json`)"
             )
         if data.get("version") != VERSION:
             raise PlaybackError(f"{origin} has recording version {data.get('version')!r}; this version reads {VERSION}")
