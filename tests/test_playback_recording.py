@@ -325,3 +325,13 @@ def test_a_stream_that_broke_mid_answer_breaks_at_the_same_point_in_playback() -
     with openai.OpenAI(**OFFLINE) as offline, offline_anthropic, playback(session) as player:
         assert read_streams(offline, offline_anthropic) == live
     assert player.answered == 2
+
+
+def test_a_session_id_is_looked_up_in_the_trace_source(refund_session: agentops_otel.Session, tmp_path: Path) -> None:
+    store_path = tmp_path / "traces.db"
+    LocalStore(store_path).write(refund_session.spans)
+    with openai.OpenAI(**OFFLINE) as client, playback(refund_session.session_id[:8], source=str(store_path)) as player:
+        run = openai_agent(client)
+    assert run.error == "ValueError: refund of 250 needs a manager" and player.answered == 2
+    with pytest.raises(AgentOpsOtelError, match="ffffffff"), playback("ffffffff", source=str(store_path)):
+        pass
