@@ -180,3 +180,12 @@ def test_responses_api_calls_play_back_with_their_output_items(stream: bool) -> 
         assert _responses_agent(offline, stream) == live
     assert player.answered == 2
     assert live[1]["output"][0]["content"][0]["text"] == "Sunny."
+
+
+def test_the_playback_module_itself_is_the_context_manager(tmp_path: Path) -> None:
+    import agentops_otel.playback
+
+    live, _, agent = record_to_file("openai", tmp_path / "run.json")
+    with agentops_otel.playback(tmp_path / "run.json", strict=True) as player:
+        assert agent() == live
+    assert player.answered == 2

@@ -1,11 +1,11 @@
 """LLM playback: re-run an agent's own code with every OpenAI / Anthropic call answered from a recording.
 
-    from agentops_otel.playback import playback
+    import agentops_otel.playback                  # the module is callable: the `playback` context manager
 
-    with playback("tests/recordings/refund.json"):          # a file made by `agentops-otel export ID -o ...`
-        run_agent()                                          # same calls, same answers, no network
-    with playback("3f2a", source="jaeger:http://127.0.0.1:16686", strict=False) as player:
-        run_agent()                                          # misses go live and are logged
+    with agentops_otel.playback("tests/refund.json"):    # a file made by `agentops-otel export ID -o ...`
+        run_agent()                                      # same calls, same answers, no network
+    with agentops_otel.playback("3f2a", source="jaeger:http://127.0.0.1:16686", strict=False) as player:
+        run_agent()                                      # misses go live and are logged
     player.divergences
 
 Each request (OpenAI chat completions and responses, Anthropic messages; sync or async, plain or
@@ -21,8 +21,10 @@ left unmade is a divergence too. The session must have been recorded with conten
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from ..model import Session
@@ -99,3 +101,19 @@ def playback(
                 raise player.divergences[0] from exc
             raise
     player.finish()
+
+
+class _CallableModule(types.ModuleType):
+    """`agentops_otel.playback(...)` is the `playback` context manager, as the capture API spells it."""
+
+    def __call__(
+        self,
+        session: Session | Recording | str | os.PathLike[str] | None = None,
+        *,
+        source: str | None = None,
+        strict: bool = True,
+    ) -> AbstractContextManager[Player]:
+        return playback(session, source=source, strict=strict)
+
+
+sys.modules[__name__].__class__ = _CallableModule
