@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import semconv as sc
@@ -116,11 +116,6 @@ class LLMCall:
             sc.SERVER_PORT: server[1],
             **request.attributes,
         }
-        operation = str(request.operation)
-        name = f"{operation} {request.model}" if request.model else operation
-        self.span = telemetry.tracer.start_span(
-            name, kind=SpanKind.CLIENT, attributes={k: v for k, v in attributes.items() if v is not None}
-        )
         self._content: dict[str, Any] = {}
         if telemetry.capture is not ContentCapture.NO_CONTENT:
             self._content = self._encode(
@@ -131,7 +126,13 @@ class LLMCall:
                 }
             )
             if telemetry.capture.on_span:
-                self.span.set_attributes(self._content)
+                attributes.update(self._content)
+        operation = str(request.operation)
+        name = f"{operation} {request.model}" if request.model else operation
+        # One attribute dict at start (each set_attributes call costs the SDK a validation pass).
+        self.span = telemetry.tracer.start_span(
+            name, kind=SpanKind.CLIENT, attributes={k: v for k, v in attributes.items() if v is not None}
+        )
 
     @property
     def streaming(self) -> bool:
@@ -155,8 +156,11 @@ class LLMCall:
     @contextlib.contextmanager
     def activated(self) -> Iterator[None]:
         """Make the span current while the client sends, so spans the client makes nest under it."""
-        with trace.use_span(self.span, end_on_exit=False, record_exception=False, set_status_on_exception=False):
+        token = context.attach(trace.set_span_in_context(self.span))
+        try:
             yield
+        finally:
+            context.detach(token)
 
     def first_chunk(self) -> None:
         if self._first_chunk is None:
@@ -174,9 +178,6 @@ class LLMCall:
             return
         try:
             self._set_outcome(outcome)
-            if outcome is not None and outcome.error_type:
-                self.span.set_attribute(sc.ERROR_TYPE, outcome.error_type)
-                self.span.set_status(Status(StatusCode.ERROR, outcome.error_type))
         except Exception:
             _log.warning("agentops_otel: could not record an LLM response", exc_info=True)
         finally:
@@ -199,15 +200,17 @@ class LLMCall:
             self.span.end()
 
     def _set_outcome(self, outcome: Outcome | None) -> None:
+        attributes = outcome.span_attributes() if outcome is not None else {}
         if self._first_chunk is not None:
-            self.span.set_attribute(sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, self._first_chunk - self._started)
-        if outcome is not None:
-            self.span.set_attributes(outcome.span_attributes())
+            attributes[sc.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK] = self._first_chunk - self._started
         capture = self._telemetry.capture
-        if capture is ContentCapture.NO_CONTENT:
-            return
-        output = self._encode({sc.GEN_AI_OUTPUT_MESSAGES: outcome.output_messages if outcome else None})
-        if capture.on_span:
-            self.span.set_attributes(output)
-        if capture.on_event:
-            self.span.add_event(DETAILS_EVENT, {**self._content, **output})
+        if capture is not ContentCapture.NO_CONTENT:
+            output = self._encode({sc.GEN_AI_OUTPUT_MESSAGES: outcome.output_messages if outcome else None})
+            if capture.on_span:
+                attributes.update(output)
+            if capture.on_event:
+                self.span.add_event(DETAILS_EVENT, {**self._content, **output})
+        if outcome is not None and outcome.error_type:
+            attributes[sc.ERROR_TYPE] = outcome.error_type
+            self.span.set_status(Status(StatusCode.ERROR, outcome.error_type))
+        self.span.set_attributes(attributes)

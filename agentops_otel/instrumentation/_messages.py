@@ -15,6 +15,8 @@ from typing import Any
 
 def plain(value: Any) -> Any:
     """A dict/list view of a request or response object (pydantic models are dumped)."""
+    if type(value) is dict:  # the common case, without the cost of an ABC check
+        return value
     if isinstance(value, Mapping):
         return dict(value)
     dump = getattr(value, "model_dump", None)
@@ -23,11 +25,17 @@ def plain(value: Any) -> Any:
     return value
 
 
+_MISSING = object()
+
+
 def field_of(value: Any, name: str, default: Any = None) -> Any:
     """`value[name]` for dicts, `value.name` for objects."""
-    if isinstance(value, Mapping):
+    if type(value) is dict:  # fast paths first: this runs for every field of every call
         return value.get(name, default)
-    return getattr(value, name, default)
+    found = getattr(value, name, _MISSING)
+    if found is not _MISSING:
+        return found
+    return value.get(name, default) if isinstance(value, Mapping) else default
 
 
 def given(value: Any) -> bool:

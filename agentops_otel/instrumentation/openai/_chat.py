@@ -50,14 +50,14 @@ def _content_parts(content: Any) -> list[dict[str, Any]]:
     return parts
 
 
-def input_message(raw: Any) -> dict[str, Any]:
-    msg = plain(raw)
+def input_message(msg: Any) -> dict[str, Any]:
+    """A request message or a response's message (dict or pydantic model) in the upstream format."""
     role = field_of(msg, "role")
     if role == "tool":
-        return message("tool", [tool_response(msg.get("tool_call_id"), msg.get("content"))])
+        return message("tool", [tool_response(field_of(msg, "tool_call_id"), field_of(msg, "content"))])
     parts = _content_parts(field_of(msg, "content"))
-    for call in field_of(msg, "tool_calls") or ():
-        function = field_of(call, "function") or {}
+    for call in listed(field_of(msg, "tool_calls")) or ():
+        function = field_of(call, "function")
         parts.append(tool_call(field_of(call, "id"), field_of(function, "name"), field_of(function, "arguments")))
     return message(role, parts)
 
