@@ -18,11 +18,16 @@ Point the REAL client libraries at it::
         server.add_rule(Rule(contains="weather", reply=Reply(tool_calls=[ToolCall("get_weather", {})])))
         server.add_rule(Rule(after_tool_result=True, reply=Reply(text="It is sunny.")))
 
-        server.requests[-1].json                      # what the client sent: path, headers, body
+        server.responder = lambda request: Reply(text=request.model)  # replaces the default echo
 
-Which reply answers a request: the oldest queued item, else the first matching rule, else an echo of
-the last user message (`Reply(text="echo: <text>")`, or a text answer after a tool result), so a
-scripted agent loop always terminates.
+        server.requests[-1].json                      # what the client sent: path, headers, body
+        server.pending                                # queued replies not used yet; server.clear()
+
+Which reply answers a request: the oldest queued item, else the first matching rule, else
+`server.responder(request)`, by default an echo of the last user message (`Reply(text="echo: <text>")`,
+or a closing text after a tool result), so a scripted agent loop always terminates. Rules and
+responders see an `LLMRequest`: provider, api, model, stream, last_user_text, tool_names,
+after_tool_result and the parsed body.
 
 Endpoints (shapes follow the providers' API references; the real clients parse them):
 - OpenAI `POST /v1/chat/completions`: JSON, or SSE chunks when `stream` is true (role chunk, one
@@ -74,6 +79,8 @@ __all__ = [
     "Reply",
     "Rule",
     "ToolCall",
+    "default_reply",
+    "describe",
 ]
 
 # Key-shaped fakes, so tests can check that no credential reaches telemetry.
@@ -209,6 +216,7 @@ def _is_tool_result(message: Any) -> bool:
 
 
 def describe(provider: str, api: str, body: dict[str, Any]) -> LLMRequest:
+    """What rules and responders see of a request body (also used by playback to match calls)."""
     raw = body.get("input") if api == "responses" else body.get("messages")
     messages = [{"role": "user", "content": raw}] if isinstance(raw, str) else list(raw or [])
     user_texts = [
@@ -231,6 +239,7 @@ def describe(provider: str, api: str, body: dict[str, Any]) -> LLMRequest:
 
 
 def default_reply(request: LLMRequest) -> Reply:
+    """The answer when nothing is queued and no rule matches: an echo, or a closing text after a tool."""
     if request.after_tool_result:
         return Reply(text="Done: the tool answered.")
     return Reply(text=f"echo: {request.last_user_text}")
