@@ -96,3 +96,20 @@ def test_a_changed_ticket_text_diverges_at_the_first_call(
     assert caught.value.call_number == 1
     assert caught.value.recorded == "user: 'I was charged twice for order A-1003!'"
     assert caught.value.actual == "user: 'I was charged three times for order A-1003!'"
+
+
+def test_offering_the_model_other_tools_diverges_at_the_first_call_with_tools(
+    demo_recording: tuple[Path, agentops_otel.Session],
+    llm_instrumented: None,
+    offline_client: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentops_otel.demo import _agent
+
+    exported, _ = demo_recording
+    monkeypatch.setattr(_agent, "TOOLS", [t for t in _agent.TOOLS if t["function"]["name"] != "refund"])
+    with pytest.raises(PlaybackDivergence, match="the tools offered differs") as caught, playback(exported):
+        handle_ticket(offline_client, FAILING_TICKET)
+    assert caught.value.call_number == 2  # the classification call offers no tools and still matches
+    assert caught.value.recorded == "fetch_customer_data, lookup_order, refund"
+    assert caught.value.actual == "fetch_customer_data, lookup_order"

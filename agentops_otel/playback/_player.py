@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import AgentOpsOtelError
 from . import _conversation as conv
 from . import _responses as responses
-from ._recording import PlaybackError, RecordedStep, Recording
+from ._recording import PlaybackError, RecordedStep, Recording, tool_names
 
 _log = logging.getLogger("agentops_otel.playback")
 
@@ -138,6 +138,9 @@ class Player:
         model = str(body.get("model") or "")
         if step.request_model and step.request_model != model:
             return "model", step.request_model, model
+        offered = tool_names(body.get("tools"))
+        if step.tools is not None and offered != step.tools:
+            return "the tools offered", ", ".join(step.tools) or "(none)", ", ".join(offered or ()) or "(none)"
         recorded = conv.recorded_entries(step.params, step.system_instructions)
         actual = _LIVE_ENTRIES[api](body)
         return conv.first_difference(recorded, actual)

@@ -46,6 +46,7 @@ class RecordedStep:
     usage: dict[str, int] = field(default_factory=dict)
     start_ns: int | None = None  # from the session's start, to tell which calls ran concurrently
     end_ns: int | None = None
+    tools: list[str] | None = None  # names of the tools offered to the model; None when not known
 
     @property
     def label(self) -> str:
@@ -189,7 +190,29 @@ def _recorded_step(index: int, step: Step) -> RecordedStep:
         },
         start_ns=step.offset_ns,
         end_ns=end_ns,
+        tools=tool_names(
+            decode_content(attrs.get(sc.GEN_AI_TOOL_DEFINITIONS, details.get(sc.GEN_AI_TOOL_DEFINITIONS)))
+        ),
     )
+
+
+def tool_names(definitions: Any) -> list[str] | None:
+    """Sorted names of tool definitions (OpenAI chat / responses or Anthropic form); None if unreadable.
+
+    No definitions at all means no tools were offered: content capture records them whenever it
+    records the messages, which playback needs anyway. A truncated value cannot be read.
+    """
+    if definitions is None:
+        return []
+    if not isinstance(definitions, list):
+        return None
+    names = []
+    for definition in definitions:
+        if isinstance(definition, dict):
+            function = definition.get("function")
+            name = definition.get("name") or (function.get("name") if isinstance(function, dict) else None)
+            names.append(str(name or definition.get("type") or "?"))
+    return sorted(names)
 
 
 def _text(value: Any) -> str | None:
