@@ -9,12 +9,15 @@ or garbage collection of a stream that was abandoned after `break`.
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, Protocol
 
 import wrapt
 
 from ._call import LLMCall, Outcome, guarded
+
+_log = logging.getLogger("agentops_otel.instrumentation")
 
 # Streams opened while a stream-helper manager (`client.chat.completions.stream(...)`) enters, so
 # that leaving the manager's `with` ends their spans: the helper closes the HTTP response itself.
@@ -118,8 +121,11 @@ class StreamProxy(_Iterating):
             opening.append(self)
 
     def _self_seen(self, item: Any) -> None:
-        super()._self_seen(item)
-        guarded("read a stream item", lambda: self._self_accumulator.add(item), None)
+        self._self_call.first_chunk()  # type: ignore[union-attr]
+        try:
+            self._self_accumulator.add(item)
+        except Exception:  # a chunk we cannot read must not stop the stream
+            _log.warning("agentops_otel: could not read a stream item", exc_info=True)
 
     def _self_outcome(self) -> Outcome | None:
         return self._self_accumulator.outcome()

@@ -118,6 +118,9 @@ def message_outcome(result: Any) -> Outcome:
     return outcome
 
 
+_DELTA_FIELDS = {"text_delta": "text", "input_json_delta": "partial_json", "thinking_delta": "thinking"}
+
+
 class MessageStream:
     """Accumulates raw stream events (`messages.create(stream=True)`) into the message they describe."""
 
@@ -127,7 +130,7 @@ class MessageStream:
         self._reason: str | None = None
 
     def add(self, event: Any) -> None:
-        kind = field_of(event, "type")
+        kind = getattr(event, "type", None)
         if kind == "message_start":
             start = field_of(event, "message")
             self._outcome.response_id = field_of(start, "id")
@@ -136,11 +139,11 @@ class MessageStream:
         elif kind == "content_block_start":
             block = plain(field_of(event, "content_block")) or {}
             self._blocks[field_of(event, "index") or 0] = {**block, "_pieces": []}
-        elif kind == "content_block_delta":
-            block = self._blocks.get(field_of(event, "index") or 0)
-            delta = field_of(event, "delta")
-            piece = next((field_of(delta, k) for k in ("text", "partial_json", "thinking") if field_of(delta, k)), None)
-            if block is not None and piece is not None:
+        elif kind == "content_block_delta":  # most events: read only what this delta type carries
+            block = self._blocks.get(getattr(event, "index", 0) or 0)
+            delta = getattr(event, "delta", None)
+            piece = getattr(delta, _DELTA_FIELDS.get(str(getattr(delta, "type", "")), "text"), None)
+            if block is not None and piece:
                 block["_pieces"].append(piece)
         elif kind == "message_delta":
             self._reason = field_of(field_of(event, "delta"), "stop_reason") or self._reason

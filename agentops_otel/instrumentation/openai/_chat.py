@@ -145,27 +145,35 @@ class ChatStream:
         self._finish: dict[int, str] = {}
 
     def add(self, chunk: Any) -> None:
-        self._id = self._id or field_of(chunk, "id")
-        self._model = self._model or field_of(chunk, "model")
-        self._fingerprint = self._fingerprint or field_of(chunk, "system_fingerprint")
-        if field_of(chunk, "usage") is not None:
-            self._usage = field_of(chunk, "usage")
-        for choice in field_of(chunk, "choices") or ():
-            index = field_of(choice, "index") or 0
-            delta = field_of(choice, "delta")
-            content = field_of(delta, "content")
+        # Runs for every chunk: plain getattr on the client's chunk models, each field read once.
+        if self._id is None:
+            self._id = getattr(chunk, "id", None)
+            self._model = getattr(chunk, "model", None)
+            self._fingerprint = getattr(chunk, "system_fingerprint", None)
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self._usage = usage
+        for choice in getattr(chunk, "choices", None) or ():
+            index = getattr(choice, "index", 0) or 0
+            delta = getattr(choice, "delta", None)
+            content = getattr(delta, "content", None)
             if content:
                 self._texts.setdefault(index, []).append(content)
-            for piece in field_of(delta, "tool_calls") or ():
-                call = self._calls.setdefault(index, {}).setdefault(
-                    field_of(piece, "index") or 0, {"id": None, "name": None, "arguments": []}
-                )
-                function = field_of(piece, "function")
-                call["id"] = call["id"] or field_of(piece, "id")
-                call["name"] = call["name"] or field_of(function, "name")
-                call["arguments"].append(field_of(function, "arguments") or "")
-            if field_of(choice, "finish_reason"):
-                self._finish[index] = field_of(choice, "finish_reason")
+            pieces = getattr(delta, "tool_calls", None)
+            if pieces:
+                self._add_tool_calls(self._calls.setdefault(index, {}), pieces)
+            reason = getattr(choice, "finish_reason", None)
+            if reason:
+                self._finish[index] = reason
+
+    @staticmethod
+    def _add_tool_calls(calls: dict[int, dict[str, Any]], pieces: Any) -> None:
+        for piece in pieces:
+            call = calls.setdefault(getattr(piece, "index", 0) or 0, {"id": None, "name": None, "arguments": []})
+            function = getattr(piece, "function", None)
+            call["id"] = call["id"] or getattr(piece, "id", None)
+            call["name"] = call["name"] or getattr(function, "name", None)
+            call["arguments"].append(getattr(function, "arguments", None) or "")
 
     def outcome(self) -> Outcome:
         outcome = Outcome(response_id=self._id, response_model=self._model)

@@ -118,16 +118,16 @@ class ResponseStream:
         self._error: str | None = None
 
     def add(self, event: Any) -> None:
-        kind = field_of(event, "type")
-        if kind == "error":  # the stream failed after it started; the client yields the event
-            self._error = str(field_of(event, "code") or "error")
-        elif field_of(event, "response") is not None and not self._final:
-            self._response = field_of(event, "response")
-            self._final = kind in _FINAL_EVENTS
+        kind = getattr(event, "type", None)
+        if kind == "response.output_text.delta":  # most events
+            self._texts.append(getattr(event, "delta", None) or "")
         elif kind == "response.output_item.done":
-            self._items[field_of(event, "output_index") or 0] = field_of(event, "item")
-        elif kind == "response.output_text.delta":
-            self._texts.append(field_of(event, "delta") or "")
+            self._items[getattr(event, "output_index", 0) or 0] = getattr(event, "item", None)
+        elif kind == "error":  # the stream failed after it started; the client yields the event
+            self._error = str(getattr(event, "code", None) or "error")
+        elif getattr(event, "response", None) is not None and not self._final:
+            self._response = event.response
+            self._final = kind in _FINAL_EVENTS
 
     def outcome(self) -> Outcome:
         if self._final:
