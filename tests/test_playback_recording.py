@@ -335,3 +335,14 @@ def test_a_session_id_is_looked_up_in_the_trace_source(refund_session: agentops_
     assert run.error == "ValueError: refund of 250 needs a manager" and player.answered == 2
     with pytest.raises(AgentOpsOtelError, match="ffffffff"), playback("ffffffff", source=str(store_path)):
         pass
+
+
+def test_a_missing_recording_file_is_named_and_no_store_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AGENTOPS_OTEL_STORE_PATH", raising=False)
+    missing = pytest.raises(PlaybackError, match=r"no recording file recordings/typo\.json")
+    with missing, playback("recordings/typo.json"):
+        pass
+    assert list(tmp_path.iterdir()) == []

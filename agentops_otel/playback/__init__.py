@@ -56,6 +56,12 @@ def _file_kind(spec: str | os.PathLike[str] | None) -> str | None:
     return "recording" if str(spec).endswith(".json") else "traces"
 
 
+def _looks_like_a_file(spec: str | os.PathLike[str]) -> bool:
+    """A path rather than a session id: looking it up as an id would open (and create) the local store."""
+    text = os.fspath(spec)
+    return isinstance(spec, os.PathLike) or text.endswith(".json") or os.sep in text
+
+
 def load_recording(
     session: Session | Recording | str | os.PathLike[str] | None = None, source: str | None = None
 ) -> Recording:
@@ -72,6 +78,8 @@ def load_recording(
             raise PlaybackError(f"recording {source} holds session {recording.session_id}, not {session}")
     elif session is None:
         raise PlaybackError("playback needs a session: a Session, a recording file, or a session id (and source)")
+    elif source is None and _looks_like_a_file(session):
+        raise PlaybackError(f"no recording file {session}: export one with `agentops-otel export ID -o {session}`")
     else:
         from ..sources import open_source
 
