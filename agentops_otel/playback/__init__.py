@@ -11,11 +11,16 @@
 Each request (OpenAI chat completions and responses, Anthropic messages; sync or async, plain or
 streaming) is matched, in order, against the recorded LLM calls (provider, operation, model, the
 messages sent) and answered with the recorded output as the provider's own HTTP response, JSON or SSE
-stream, so the client library returns its normal types. Ids the recording does not hold (Responses
-output item ids, `created` timestamps) are made up. A call the recording does not hold at that
-point raises `PlaybackDivergence` naming the step, with recorded versus actual (strict, the default);
-`strict=False` logs it and sends the call to the network. In strict mode, finishing with recorded calls
-left unmade is a divergence too. The session must have been recorded with content capture on.
+stream, so the client library returns its normal types; recorded failures come back as the same client
+errors, and a stream recorded as broken breaks at the same point. Calls that ran concurrently in the
+recording may arrive in either order. Ids the recording does not hold (Responses output item ids,
+`created` timestamps) are made up, and credentials, never recorded, come back as "[REDACTED]".
+
+A call the recording does not hold at that point (another model, prompt, tool result or set of tools
+offered, or more calls than recorded) raises `PlaybackDivergence` naming the step, with recorded
+versus actual (strict, the default); `strict=False` logs it and sends the call to the network. In
+strict mode, finishing with recorded calls left unmade is a divergence too. The session must have
+been recorded with content capture on. Tools and actions run for real (see the issue for tools=True).
 """
 
 from __future__ import annotations
