@@ -20,7 +20,8 @@ A call the recording does not hold at that point (another model, prompt, tool re
 offered, or more calls than recorded) raises `PlaybackDivergence` naming the step, with recorded
 versus actual (strict, the default); `strict=False` logs it and sends the call to the network. In
 strict mode, finishing with recorded calls left unmade is a divergence too. The session must have
-been recorded with content capture on. Tools and actions run for real (see the issue for tools=True).
+been recorded with content capture on. Tools and actions run for real: answering them from the
+recording needs a hook in the capture decorators (not there yet).
 """
 
 from __future__ import annotations
