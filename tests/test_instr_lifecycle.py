@@ -8,9 +8,13 @@ import json
 import logging
 import threading
 
+import openai
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 from agentops_otel import semconv as sc
 from agentops_otel._content import REDACTED
@@ -243,3 +247,25 @@ class TestStreamEndsOnce:
 
         asyncio.run(run())
         assert ends() == 1
+
+
+@pytest.mark.usefixtures("no_instrumentation_bugs")
+def test_sampled_out_calls_record_nothing_and_return_the_bare_stream(openai_client):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider(sampler=ALWAYS_OFF)
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    instrumentor = OpenAIInstrumentor()
+    was_on = instrumentor.is_instrumented_by_opentelemetry
+    previous = dict(getattr(instrumentor, "instrumented_with", {}))
+    if was_on:
+        instrumentor.uninstrument()
+    instrumentor.instrument(tracer_provider=provider)
+    try:
+        stream = openai_client.chat.completions.create(model="gpt-4o", messages=USER, stream=True)
+        assert type(stream) is openai.Stream  # no proxy: nothing to record
+        assert "".join(c.choices[0].delta.content or "" for c in stream) == "echo: Weather in Paris?"
+    finally:
+        instrumentor.uninstrument()
+        if was_on:
+            instrumentor.instrument(**previous)
+    assert exporter.get_finished_spans() == ()

@@ -115,6 +115,9 @@ def _start(telemetry: Telemetry, traced: Traced, instance: Any, kwargs: Mapping[
 
 def _finish(call: LLMCall, traced: Traced, result: Any, stream_proxy: type | None) -> Any:
     """The value to hand back: the result itself, or a proxy of it when it is a stream."""
+    if not call.recording:
+        call.finish(None)
+        return result
     iterable = hasattr(result, "__next__") or hasattr(result, "__anext__")
     if call.streaming and iterable and traced.accumulator is not None and stream_proxy is not None:
         accumulator = guarded("start reading a stream", traced.accumulator, None)

@@ -116,8 +116,15 @@ class LLMCall:
             sc.SERVER_PORT: server[1],
             **request.attributes,
         }
+        operation = str(request.operation)
+        name = f"{operation} {request.model}" if request.model else operation
+        self.span = telemetry.tracer.start_span(
+            name, kind=SpanKind.CLIENT, attributes={k: v for k, v in attributes.items() if v is not None}
+        )
+        # A span sampled out records nothing: skip the content and response work entirely.
+        self.recording = self.span.is_recording()
         self._content: dict[str, Any] = {}
-        if telemetry.capture is not ContentCapture.NO_CONTENT:
+        if self.recording and telemetry.capture is not ContentCapture.NO_CONTENT:
             self._content = self._encode(
                 {
                     sc.GEN_AI_SYSTEM_INSTRUCTIONS: request.system_instructions,
@@ -126,13 +133,7 @@ class LLMCall:
                 }
             )
             if telemetry.capture.on_span:
-                attributes.update(self._content)
-        operation = str(request.operation)
-        name = f"{operation} {request.model}" if request.model else operation
-        # One attribute dict at start (each set_attributes call costs the SDK a validation pass).
-        self.span = telemetry.tracer.start_span(
-            name, kind=SpanKind.CLIENT, attributes={k: v for k, v in attributes.items() if v is not None}
-        )
+                self.span.set_attributes(self._content)
 
     @property
     def streaming(self) -> bool:
