@@ -9,7 +9,8 @@ and their `beta.messages` twins, with cache read/write tokens and `tool_use` blo
 
 anthropic >= 2 also makes its own span per API call when a global tracer provider is set; ours is
 the GenAI `chat {model}` span around it. To avoid two LLM spans per call, instrumenting sets
-ANTHROPIC_OPEN_TELEMETRY=false for clients created afterwards, unless the program set it itself.
+ANTHROPIC_OPEN_TELEMETRY=false (unless the program set it itself). The client reads it when it is
+created, so a client created before instrumenting still makes its own span, nested in ours.
 """
 
 from __future__ import annotations
