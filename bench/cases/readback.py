@@ -23,11 +23,13 @@ def _record_session(path: str, spans: int) -> str:
     import agentops_otel
     from agentops_otel import LLMEvent, record
 
-    agentops_otel.init(store=True, store_path=path, instrument_llm=False)
+    provider = agentops_otel.init(store=True, store_path=path, instrument_llm=False)
     search = agentops_otel.record_tool("search")(lambda query, limit=5: {"hits": ["doc-1", "doc-2"], "q": query})
     lookup = agentops_otel.record_action("lookup_order")(lambda order_id: {"order": order_id, "status": "paid"})
     with agentops_otel.session("replay-bench", tags=["bench"]) as handle:
         for i in range(spans - 1):
+            if i % 1000 == 999:  # the store's export queue holds 2,048 spans: a faster burst loses some
+                provider.force_flush()
             if i % 10 == 0:
                 record(
                     LLMEvent(
