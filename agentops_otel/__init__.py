@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from ._pipeline import init, shutdown
+    from ._playback import PlaybackDivergence, PlaybackError, RecordedStep, Recording, load_recording, playback
     from .capture import (
         ActionEvent,
         ErrorEvent,
@@ -44,11 +45,17 @@ _CAPTURE = (
 )  # fmt: skip
 _EXPORTS = {"init": "._pipeline", "shutdown": "._pipeline", "Session": ".model", "Step": ".model"}
 _EXPORTS.update(dict.fromkeys(_CAPTURE, ".capture"))
+_PLAYBACK = ("PlaybackDivergence", "PlaybackError", "RecordedStep", "Recording", "load_recording", "playback")
+_EXPORTS.update(dict.fromkeys(_PLAYBACK, "._playback"))
 
 __all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
     "ActionEvent",
     "ErrorEvent",
     "LLMEvent",
+    "PlaybackDivergence",
+    "PlaybackError",
+    "RecordedStep",
+    "Recording",
     "Session",
     "SessionHandle",
     "Step",
@@ -59,6 +66,8 @@ __all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
     "end_session",
     "get_session",
     "init",
+    "load_recording",
+    "playback",
     "record",
     "record_action",
     "record_tool",

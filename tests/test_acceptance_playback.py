@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from agentops_otel import PlaybackDivergence, PlaybackError, playback
 from agentops_otel.errors import AgentOpsOtelError
-from agentops_otel.playback import PlaybackDivergence, PlaybackError, playback
 
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")

@@ -20,8 +20,8 @@ import openai
 import pytest
 
 import agentops_otel
+from agentops_otel import PlaybackDivergence, playback
 from agentops_otel.demo._agent import TICKETS, handle_ticket
-from agentops_otel.playback import PlaybackDivergence, playback
 from agentops_otel.replay._diff import diff_sessions
 from agentops_otel.sources import open_source
 from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY

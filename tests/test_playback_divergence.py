@@ -19,8 +19,8 @@ import openai
 import pytest
 
 import agentops_otel
+from agentops_otel import PlaybackDivergence, RecordedStep, Recording, playback
 from agentops_otel.errors import AgentOpsOtelError
-from agentops_otel.playback import PlaybackDivergence, RecordedStep, Recording, playback
 from agentops_otel.testing.llm_server import FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, LLMServer, Reply, Rule
 from tests.test_playback_agent import SYSTEM, anthropic_agent, instrumented_clients, openai_agent, record, script
 

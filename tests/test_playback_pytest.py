@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agentops_otel.playback import RecordedStep, Recording
+from agentops_otel import RecordedStep, Recording
 
 pytest_plugins = ["pytester"]
 
@@ -46,13 +46,6 @@ def test_no_recording(agentops_playback):
     pass
 """
 
-CONFTEST = """
-from agentops_otel.playback.pytest_fixture import MARKER_HELP, agentops_playback  # noqa: F401
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", MARKER_HELP)
-"""
-
 
 def test_the_marker_plays_a_recording_beside_the_test_and_fails_tests_that_diverge(pytester: pytest.Pytester) -> None:
     answer = [{"role": "assistant", "parts": [{"type": "text", "content": "hi!"}], "finish_reason": "stop"}]
@@ -60,7 +53,6 @@ def test_the_marker_plays_a_recording_beside_the_test_and_fails_tests_that_diver
     step = RecordedStep(1, "llm", "gpt-4o", question, answer, provider="openai", request_model="gpt-4o")
     (pytester.path / "recordings").mkdir()
     Recording("hello", "hello", "Success", (step,)).save(pytester.path / "recordings" / "hello.json")
-    pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_user=USER_TESTS)
     pytester.makeini("[pytest]\nfilterwarnings = error\naddopts = --strict-markers -p no:cacheprovider\n")
 
@@ -69,9 +61,9 @@ def test_the_marker_plays_a_recording_beside_the_test_and_fails_tests_that_diver
     result.assert_outcomes(passed=4, failed=1, errors=3)
     result.stdout.fnmatch_lines(
         [
-            "FAILED test_user.py::test_changed_question - agentops_otel.playback*",
-            "ERROR test_user.py::test_no_question - agentops_otel.playback*",
-            "ERROR test_user.py::test_swallowed_divergence - agentops_otel.playback*",
+            "FAILED test_user.py::test_changed_question - agentops_otel._playback*",
+            "ERROR test_user.py::test_no_question - agentops_otel._playback*",
+            "ERROR test_user.py::test_swallowed_divergence - agentops_otel._playback*",
             "ERROR test_user.py::test_no_recording - pytest.UsageError*",
         ],
         consecutive=False,

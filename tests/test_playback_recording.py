@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 
 import agentops_otel
+from agentops_otel import PlaybackError, RecordedStep, Recording, playback
 from agentops_otel.cli import main
 from agentops_otel.errors import AgentOpsOtelError, ConfigurationError
-from agentops_otel.playback import PlaybackError, RecordedStep, Recording, playback
-from agentops_otel.playback.pytest_fixture import agentops_playback as agentops_playback  # the fixture under test
 from agentops_otel.store import LocalStore
+from agentops_otel.testing._playback_fixture import agentops_playback as agentops_playback  # the fixture under test
 from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY, ErrorReply, LLMServer
 from tests.test_playback_agent import QUESTION, instrumented_clients, llm_span, openai_agent, record, script
 

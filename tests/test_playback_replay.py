@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import agentops_otel
-from agentops_otel.playback import Recording, playback
+from agentops_otel import Recording, playback
 from agentops_otel.testing.llm_server import FAKE_ANTHROPIC_KEY, FAKE_OPENAI_KEY, LLMServer
 from tests.test_playback_agent import (
     Run,
@@ -183,7 +183,7 @@ def test_responses_api_calls_play_back_with_their_output_items(stream: bool) -> 
 
 
 def test_the_playback_module_itself_is_the_context_manager(tmp_path: Path) -> None:
-    import agentops_otel.playback
+    import agentops_otel
 
     live, _, agent = record_to_file("openai", tmp_path / "run.json")
     with agentops_otel.playback(tmp_path / "run.json", strict=True) as player:

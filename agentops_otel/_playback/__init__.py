@@ -1,6 +1,6 @@
 """LLM playback: re-run an agent's own code with every OpenAI / Anthropic call answered from a recording.
 
-    import agentops_otel.playback                  # the module is callable: the `playback` context manager
+    import agentops_otel
 
     with agentops_otel.playback("tests/refund.json"):    # a file made by `agentops-otel export ID -o ...`
         run_agent()                                      # same calls, same answers, no network
@@ -27,10 +27,8 @@ recording needs a hook in the capture decorators (not there yet).
 from __future__ import annotations
 
 import os
-import sys
-import types
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..model import Session
@@ -115,19 +113,3 @@ def playback(
                 raise player.divergences[0] from exc
             raise
     player.finish()
-
-
-class _CallableModule(types.ModuleType):
-    """`agentops_otel.playback(...)` is the `playback` context manager, as the capture API spells it."""
-
-    def __call__(
-        self,
-        session: Session | Recording | str | os.PathLike[str] | None = None,
-        *,
-        source: str | None = None,
-        strict: bool = True,
-    ) -> AbstractContextManager[Player]:
-        return playback(session, source=source, strict=strict)
-
-
-sys.modules[__name__].__class__ = _CallableModule

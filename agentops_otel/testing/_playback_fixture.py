@@ -1,6 +1,6 @@
 """pytest support: play a recorded session back for one test.
 
-    @pytest.mark.agentops_playback("recordings/refund.json")          # once the marker is registered
+    @pytest.mark.agentops_playback("recordings/refund.json")          # registered by our pytest plugin
     def test_refund_still_fails_the_same_way(agentops_playback):
         run_agent()                                                   # answered from the recording
         assert agentops_playback.answered == 3
@@ -46,7 +46,7 @@ def _arguments(request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any]]:
 @pytest.fixture
 def agentops_playback(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The test runs with its LLM calls answered from a recorded session (see the module docstring)."""
-    from . import playback
+    from .._playback import playback
 
     recording, options = _arguments(request)
     if options.get("source") is None and isinstance(recording, str | Path) and not Path(recording).is_absolute():

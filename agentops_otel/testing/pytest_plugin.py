@@ -33,6 +33,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+# The playback fixture lives with the other fixtures; its module imports only pytest.
+from ._playback_fixture import MARKER_HELP as PLAYBACK_MARKER_HELP
+from ._playback_fixture import agentops_playback  # noqa: F401  (a fixture: registered by being here)
+
 if TYPE_CHECKING:
     from ._recording import SessionWatcher, TestRecording
 
@@ -91,6 +95,7 @@ def _option(config: pytest.Config, name: str) -> Any:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", PLAYBACK_MARKER_HELP)
     state = config.stash[_run_key] = _RunState(
         enabled=bool(_option(config, "agentops")),
         update_snapshots=bool(_option(config, "agentops_update_snapshots")),
