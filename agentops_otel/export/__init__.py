@@ -99,9 +99,9 @@ def build_span_processors(*, store: bool | None = None, store_path: Path | None 
             if processor is not None:
                 processors.append(processor)
     if store:
-        from ..store import LocalStoreExporter
+        from ..store import LocalStoreExporter, LocalStoreProcessor
 
-        processors.append(BatchSpanProcessor(LocalStoreExporter(store_path)))
+        processors.append(LocalStoreProcessor(LocalStoreExporter(store_path)))
     return processors
 
 

@@ -8,13 +8,15 @@
     store.trace(trace_id)                             # the SpanRecords of one trace
 
 `LocalStoreExporter` is the OpenTelemetry `SpanExporter` over it (`OTEL_TRACES_EXPORTER=agentops_store`);
-with no arguments it writes to `AGENTOPS_OTEL_STORE_PATH` or `.agentops/traces.db`. The file is in WAL
+with no arguments it writes to `AGENTOPS_OTEL_STORE_PATH` or `.agentops/traces.db`. The pipeline feeds it
+through `LocalStoreProcessor`, which never drops a span (back-pressure instead of a full queue). The file is in WAL
 mode with a busy timeout, so several processes can write while others read. A file that is not a
 store, is of a newer schema or is corrupt raises `agentops_otel.errors.StoreError`.
 """
 
 from ._exporter import LocalStoreExporter
+from ._processor import LocalStoreProcessor
 from ._schema import SCHEMA_VERSION
 from ._store import LocalStore
 
-__all__ = ["SCHEMA_VERSION", "LocalStore", "LocalStoreExporter"]
+__all__ = ["SCHEMA_VERSION", "LocalStore", "LocalStoreExporter", "LocalStoreProcessor"]

@@ -1,0 +1,51 @@
+"""The pipeline's store processor never drops a span: a full queue makes the writer wait instead."""
+
+import threading
+
+from opentelemetry.sdk.trace import TracerProvider
+
+from agentops_otel.store import LocalStore, LocalStoreExporter, LocalStoreProcessor
+
+
+def test_a_burst_far_beyond_the_queue_reaches_the_store_whole(tmp_path):
+    path = tmp_path / "traces.db"
+    processor = LocalStoreProcessor(LocalStoreExporter(path), max_queue=256, batch=64)
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    tracer = provider.get_tracer("burst")
+
+    def burst():
+        for _ in range(5_000):
+            tracer.start_span("step").end()
+
+    threads = [threading.Thread(target=burst) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    provider.shutdown()
+    with LocalStore(path) as store:
+        assert store.span_count() == 20_000
+    assert processor.backpressure_writes > 0  # the full-queue path really ran
+    assert processor.exporter.failed_spans == 0
+
+
+def test_spans_still_queued_at_shutdown_are_written(tmp_path):
+    path = tmp_path / "traces.db"
+    processor = LocalStoreProcessor(LocalStoreExporter(path), max_queue=100_000, batch=100_000)
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    for i in range(300):
+        provider.get_tracer("t").start_span(f"s{i}").end()
+    provider.shutdown()
+    with LocalStore(path) as store:
+        assert store.span_count() == 300
+
+
+def test_a_span_ended_after_shutdown_is_counted_not_lost_silently(tmp_path):
+    processor = LocalStoreProcessor(LocalStoreExporter(tmp_path / "traces.db"))
+    provider = TracerProvider()
+    span = provider.get_tracer("t").start_span("late")
+    processor.shutdown()
+    processor.on_end(span)  # what a span ending during interpreter exit looks like
+    assert processor.exporter.failed_spans == 1
