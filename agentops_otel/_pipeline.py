@@ -87,13 +87,31 @@ class Settings:
     default_tags: tuple[str, ...] = ()
 
 
+_LLM_OPERATIONS = frozenset(
+    op.value
+    for op in (
+        sc.GenAiOperationNameValues.CHAT,
+        sc.GenAiOperationNameValues.TEXT_COMPLETION,
+        sc.GenAiOperationNameValues.EMBEDDINGS,
+        sc.GenAiOperationNameValues.GENERATE_CONTENT,
+    )
+)
+
+
 class SessionContextProcessor(SpanProcessor):
-    """Stamps `session.id` on every span started inside a session, whoever creates it."""
+    """Stamps `session.id` on every span started inside a session, whoever creates it.
+
+    It also marks spans started inside an LLM span as `other`: a client library that traces itself
+    (anthropic >= 2 does) would otherwise make one call count, and cost, twice.
+    """
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
         session_id = otel_context.get_value(SESSION_ID_KEY, parent_context)
         if session_id is not None:
             span.set_attribute(sc.SESSION_ID, session_id)
+        parent_attributes = getattr(trace.get_current_span(parent_context), "attributes", None)
+        if parent_attributes and parent_attributes.get(sc.GEN_AI_OPERATION_NAME) in _LLM_OPERATIONS:
+            span.set_attribute(sc.AGENTOPS_SPAN_TYPE, sc.SpanTypeValues.OTHER.value)
 
     def on_end(self, span: ReadableSpan) -> None:
         pass

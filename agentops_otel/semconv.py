@@ -118,6 +118,7 @@ class SpanTypeValues(StrEnum):
     AGENT = "agent"
     LLM = "llm"
     ERROR = "error"
+    OTHER = "other"
 
 
 class SessionEndStateValues(StrEnum):

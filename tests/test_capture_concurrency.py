@@ -92,3 +92,19 @@ def test_spans_of_any_tracer_inside_a_session_carry_the_session_id():
     (step,) = handle.get().steps
     assert step.kind == "other" and step.span_name == "db.query"
     assert step.attributes[sc.SESSION_ID] == handle.session_id
+
+
+def test_a_client_library_span_inside_an_llm_span_is_not_a_second_llm_call():
+    # anthropic >= 2 traces itself: its span for a call nests inside our LLM span for the same call.
+    llm = {sc.GEN_AI_OPERATION_NAME: "chat", sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini", sc.GEN_AI_USAGE_INPUT_TOKENS: 100}
+    tracer = trace.get_tracer("client-library")
+    with (
+        agentops.session() as handle,
+        tracer.start_as_current_span("chat gpt-4o-mini", attributes=llm),
+        tracer.start_as_current_span("client.messages.create", attributes=llm),
+    ):
+        pass
+    session = handle.get()
+    assert session.llm_calls == 1 and session.usage.input_tokens == 100
+    assert [s.kind for s in session.steps] == ["llm", "other"]
+    assert session.cost == session.llm_events[0].cost  # priced once
