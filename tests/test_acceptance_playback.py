@@ -20,6 +20,7 @@ import pytest
 from agentops_otel import PlaybackDivergence, PlaybackError, playback
 from agentops_otel.errors import AgentOpsOtelError
 
+pytest_plugins = ["pytester"]
 openai = pytest.importorskip("openai")
 anthropic = pytest.importorskip("anthropic")
 
@@ -156,3 +157,36 @@ def test_a_missing_or_foreign_recording_is_a_clear_error(tmp_path: Path):
     foreign.write_text('{"hello": "world"}')
     with pytest.raises(PlaybackError), playback(foreign):
         pass
+
+
+def test_the_marker_replays_a_recording_committed_beside_the_test(
+    recording: Path, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+):
+    for name in list(os.environ):
+        if name.startswith(("AGENTOPS_OTEL_", "OTEL_")):
+            monkeypatch.delenv(name)
+    pytester.makepyfile(agent=AGENT)
+    (pytester.path / "refund.json").write_text(recording.read_text())
+    pytester.makepyfile(
+        test_refund="""
+        import anthropic, openai, pytest
+        from agent import OrderLost, support_agent
+
+        def clients():
+            return (openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="sk-test", max_retries=0),
+                    anthropic.Anthropic(base_url="http://127.0.0.1:9", api_key="sk-ant-test", max_retries=0))
+
+        @pytest.mark.agentops_playback("refund.json")
+        def test_lost_order_still_fails_the_same_way(agentops_playback):
+            with pytest.raises(OrderLost, match="Order lost"):
+                support_agent(*clients(), "where is A-1")
+            assert agentops_playback.answered == 3
+
+        @pytest.mark.agentops_playback("refund.json")
+        def test_a_new_prompt_diverges(agentops_playback):
+            support_agent(*clients(), "where is my order A-1?")
+        """
+    )
+    result = pytester.runpytest_subprocess("--strict-markers", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "where is my order A-1?" in result.stdout.str()
