@@ -6,6 +6,7 @@ Content is untrusted and may be huge or unserialisable. `to_json` never raises, 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -15,20 +16,44 @@ from typing import Any
 REDACTED = "[REDACTED]"
 
 # Keys whose values are credentials whatever they hold.
-_SECRET_KEY = re.compile(
-    r"^(api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|"
-    r"client[_-]secret|access[_-]token|refresh[_-]token|auth[_-]token|bearer|cookie|set[_-]cookie)$",
+_SECRET_NAMES = (
+    r"api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|"
+    r"client[_-]secret|access[_-]token|refresh[_-]token|auth[_-]token|bearer|cookie|set[_-]cookie"
+)
+_SECRET_KEY = re.compile(rf"^({_SECRET_NAMES})$", re.IGNORECASE)
+# Credentials inside free text: provider keys, bearer/basic auth headers, and `key: value` pairs
+# (JSON, query strings, headers) whose key names a credential. Separate patterns with literal prefixes
+# keep this cheap; the lookahead lets the pair pattern skip most positions at once.
+_PROVIDER_KEY = re.compile(r"sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}")
+_AUTH_HEADER = re.compile(r"(?:Bearer|Basic)\s+[A-Za-z0-9._~+/\-]{8,}=*", re.IGNORECASE)
+_SECRET_PAIR = re.compile(
+    rf"""(?P<key>\b(?=[apsctbxr])(?:{_SECRET_NAMES})["']?\s*[:=]\s*)(?P<value>"[^"]*"|'[^']*'|[^\s"',;&}}]+)""",
     re.IGNORECASE,
 )
-# Credentials inside free text: provider keys and bearer/basic auth headers.
-_SECRET_TEXT = re.compile(
-    r"(sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,})|((?:Bearer|Basic)\s+[A-Za-z0-9._~+/\-]{8,}=*)",
-)
+# Cheap pre-check: most content holds none of these, and then no pattern needs to run.
+_HINTS = ("sk-", "bearer", "basic", "key", "auth", "pass", "secret", "token", "cookie")
 _REPR_LIMIT = 2_000
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: str) -> bool:
+    return _SECRET_KEY.match(key) is not None
+
+
+def _redact_pair(match: re.Match[str]) -> str:
+    value = match["value"]
+    quote = value[0] if value[:1] in ("'", '"') else ""
+    return f"{match['key']}{quote}{REDACTED}{quote}"
+
+
 def scrub_text(text: str) -> str:
-    return _SECRET_TEXT.sub(REDACTED, text)
+    lowered = text.lower()
+    if not any(hint in lowered for hint in _HINTS):
+        return text
+    text = _AUTH_HEADER.sub(REDACTED, _PROVIDER_KEY.sub(REDACTED, text))
+    if ":" in text or "=" in text:
+        text = _SECRET_PAIR.sub(_redact_pair, text)
+    return text
 
 
 def _safe_repr(value: Any) -> str:
@@ -50,9 +75,7 @@ def _plain(value: Any, depth: int = 0) -> Any:
     if depth > 20:
         return "…"
     if isinstance(value, Mapping):
-        return {
-            str(k): REDACTED if _SECRET_KEY.match(str(k)) else _plain(v, depth + 1) for k, v in value.items()
-        }
+        return {str(k): REDACTED if _is_secret_key(str(k)) else _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v, depth + 1) for v in value]
     if isinstance(value, bytes):
