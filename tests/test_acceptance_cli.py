@@ -1,11 +1,13 @@
 """Acceptance: the CLI as a new user meets it, in a fresh directory (README quick start and issue 2/7/8).
 
 One `agentops-otel demo` per module (a subprocess: it owns its process' pipeline), then the read
-commands against what it recorded, and the mistakes users make (unknown ids, bad sources, corrupt files).
+commands against what it recorded (in-process, through click), and the mistakes users make (unknown
+ids, bad sources, corrupt files).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -13,20 +15,36 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
-CLI = [sys.executable, "-m", "agentops_otel.cli"]
+from agentops_otel.cli import main
+
+CLEAN_ENV = {k: None for k in os.environ if k.startswith(("AGENTOPS_OTEL_", "OTEL_"))}
 
 
-def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AGENTOPS_OTEL_", "OTEL_"))}
-    environment.update(env or {})
-    return subprocess.run([*CLI, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    """`agentops-otel ARGS` run from `cwd`, in-process (read commands keep no global state)."""
+    with contextlib.chdir(cwd):
+        return CliRunner().invoke(main, list(args), env={**CLEAN_ENV, **(env or {})})
+
+
+def run_demo(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The demo records through the pipeline, which is one per process: a process of its own."""
+    environment = {k: v for k, v in os.environ.items() if k not in CLEAN_ENV}
+    return subprocess.run(
+        [sys.executable, "-m", "agentops_otel.cli", "demo"],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("fresh-project")
-    result = run_cli(directory, "demo")
+    result = run_demo(directory)
     assert result.returncode == 0, result.stderr
     assert "Recorded 3 sessions" in result.stdout
     return directory
@@ -35,7 +53,7 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def listed(demo_dir: Path) -> list[dict]:
     result = run_cli(demo_dir, "sessions", "--json")
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
 
@@ -55,7 +73,7 @@ def test_demo_records_into_the_default_store_in_the_working_directory(demo_dir: 
 
 def test_sessions_table_and_filters(demo_dir: Path, listed: list[dict]):
     table = run_cli(demo_dir, "sessions")
-    assert table.returncode == 0
+    assert table.exit_code == 0
     assert table.stdout.splitlines()[0].split()[:4] == ["SESSION", "STARTED", "DURATION", "STATUS"]
     assert all(s["session_id"] in table.stdout for s in listed)
 
@@ -65,13 +83,13 @@ def test_sessions_table_and_filters(demo_dir: Path, listed: list[dict]):
     assert len(shipping) == 1 and "shipping" in shipping[0]["tags"]
 
     nothing = run_cli(demo_dir, "sessions", "--tag", "no-such-tag")
-    assert nothing.returncode == 0 and "no sessions match" in nothing.stdout + nothing.stderr
+    assert nothing.exit_code == 0 and "no sessions match" in nothing.stdout + nothing.stderr
 
 
 def test_replay_by_unique_prefix_shows_the_failing_step(demo_dir: Path, listed: list[dict]):
     session_id = failed_id(listed)
     result = run_cli(demo_dir, "replay", session_id[:8])
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     assert session_id in result.stdout
     assert "Status: Fail" in result.stdout
     assert "caused the failure" in result.stdout
@@ -92,13 +110,13 @@ def test_replay_json_is_the_session_model(demo_dir: Path, listed: list[dict]):
 def test_replay_by_trace_id_prefix(demo_dir: Path, listed: list[dict]):
     session = listed[0]
     result = run_cli(demo_dir, "replay", session["trace_id"][:10])
-    assert result.returncode == 0 and session["session_id"] in result.stdout
+    assert result.exit_code == 0 and session["session_id"] in result.stdout
 
 
 def test_replay_html_is_self_contained(demo_dir: Path, listed: list[dict], tmp_path: Path):
     out = tmp_path / "replay.html"
     result = run_cli(demo_dir, "replay", failed_id(listed)[:8], "--html", str(out))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     page = out.read_text()
     assert failed_id(listed) in page
     assert "http://" not in page.replace("http://www.w3.org", "") and "https://" not in page
@@ -107,30 +125,30 @@ def test_replay_html_is_self_contained(demo_dir: Path, listed: list[dict], tmp_p
 def test_diff_names_the_first_divergence(demo_dir: Path, listed: list[dict]):
     ok = next(s for s in listed if s["end_state"] == "Success" and "billing" in s["tags"])
     result = run_cli(demo_dir, "diff", ok["session_id"][:8], failed_id(listed)[:8])
-    assert result.returncode == 1  # they differ
+    assert result.exit_code == 1  # they differ
     assert "First divergence at step" in result.stdout
     same = run_cli(demo_dir, "diff", ok["session_id"][:8], ok["session_id"])
-    assert same.returncode == 0, same.stdout
+    assert same.exit_code == 0, same.stdout
 
 
 def test_check_gate_exit_codes(demo_dir: Path):
     breached = run_cli(demo_dir, "check", "--max-failure-rate", "0.05")
-    assert breached.returncode == 1
+    assert breached.exit_code == 1
     assert "BREACHED" in breached.stdout
     passing = run_cli(demo_dir, "check", "--max-failure-rate", "0.5", "--max-cost", "1", "--json")
-    assert passing.returncode == 0, passing.stdout
+    assert passing.exit_code == 0, passing.stdout
     report = json.loads(passing.stdout)
     assert report["ok"] is True and report["sessions"] == 3
     rate = next(c for c in report["checks"] if c["metric"] == "failure rate")
     assert rate["measured"] == pytest.approx(1 / 3)
     too_many_calls = run_cli(demo_dir, "check", "--max-llm-calls", "1")
-    assert too_many_calls.returncode == 1
+    assert too_many_calls.exit_code == 1
 
 
 def test_export_writes_a_credential_free_recording(demo_dir: Path, listed: list[dict], tmp_path: Path):
     out = tmp_path / "failing.json"
     result = run_cli(demo_dir, "export", failed_id(listed)[:8], "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    assert result.exit_code == 0, result.stderr
     recording = json.loads(out.read_text())
     assert recording["session_id"] == failed_id(listed) and recording["end_state"] == "Fail"
     assert "sk-" not in out.read_text()
@@ -154,7 +172,7 @@ def test_export_writes_a_credential_free_recording(demo_dir: Path, listed: list[
 )
 def test_user_mistakes_give_one_line_and_status_2(demo_dir: Path, args: tuple[str, ...], needle: str):
     result = run_cli(demo_dir, *args)
-    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "Traceback" not in result.stderr
     assert needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -164,20 +182,20 @@ def test_user_mistakes_give_one_line_and_status_2(demo_dir: Path, args: tuple[st
 def test_corrupt_store_file_is_a_clear_error(tmp_path: Path, content: bytes):
     (tmp_path / "broken.db").write_bytes(content)
     result = run_cli(tmp_path, "sessions", "--source", "broken.db")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "broken.db" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_truncated_otlp_json_file_names_where_it_broke(tmp_path: Path):
     (tmp_path / "traces.json").write_text('{"resourceSpans": [{"scopeSpans": [')
     result = run_cli(tmp_path, "replay", "abcd", "--source", "traces.json")
-    assert result.returncode == 2
+    assert result.exit_code == 2
     assert "traces.json" in result.stderr and "line 1" in result.stderr
 
 
 def test_empty_store_lists_nothing_and_says_so(tmp_path: Path):
     result = run_cli(tmp_path, "sessions")
-    assert result.returncode == 0
+    assert result.exit_code == 0
     assert "no sessions" in (result.stdout + result.stderr).lower()
     assert not (tmp_path / ".agentops" / "traces.db").exists() or result.stdout.count("\n") <= 1
 
@@ -187,4 +205,4 @@ def test_store_path_env_var_is_honoured(tmp_path: Path, demo_dir: Path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     result = run_cli(elsewhere, "sessions", "--json", env={"AGENTOPS_OTEL_SOURCE": f"store:{store}"})
-    assert result.returncode == 0 and len(json.loads(result.stdout)) == 3
+    assert result.exit_code == 0 and len(json.loads(result.stdout)) == 3
