@@ -20,27 +20,42 @@ A call the recording does not hold at that point (another model, prompt, tool re
 offered, or more calls than recorded) raises `PlaybackDivergence` naming the step, with recorded
 versus actual (strict, the default); `strict=False` logs it and sends the call to the network. In
 strict mode, finishing with recorded calls left unmade is a divergence too. The session must have
-been recorded with content capture on. Tools and actions run for real: answering them from the
-recording needs a hook in the capture decorators (not there yet).
+been recorded with content capture on.
+
+Tools and actions run for real unless `tools=True` ("what would the agent decide now"): then each
+`record_tool` / `record_action` call is matched in order against the recorded tool and action steps
+(kind, name, arguments as JSON) and answered with the recorded return value or exception instead of
+running the function; agents always run. Returns come back decoded from the JSON they were recorded
+as (a value that was not JSON comes back in its recorded form: a tuple as a list, an object as its
+repr string); a builtin exception type (ValueError, KeyError, ...) is raised again with the recorded
+message, any other type as a `RecordedToolError` subclass of the recorded name. The step spans are
+recorded as usual, marked `agentops.playback.answered`. Another tool, other arguments or more calls
+than recorded is a `PlaybackDivergence` (strict) or runs the function (lenient):
+
+    with agentops_otel.playback("tests/refund.json", tools=True) as player:
+        run_agent()                                      # no network, no tool side effects
+    player.tools.answered
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ..model import Session
 from ._patch import installed
 from ._player import PlaybackDivergence, Player
 from ._recording import FORMAT, PlaybackError, RecordedStep, Recording, check_playable
+from ._tools import RecordedToolError, ToolPlayer, answering
 
 __all__ = [
     "PlaybackDivergence",
     "PlaybackError",
     "Player",
     "RecordedStep",
+    "RecordedToolError",
     "Recording",
     "load_recording",
     "playback",
@@ -67,9 +82,14 @@ def _looks_like_a_file(spec: str | os.PathLike[str]) -> bool:
 
 
 def load_recording(
-    session: Session | Recording | str | os.PathLike[str] | None = None, source: str | None = None
+    session: Session | Recording | str | os.PathLike[str] | None = None,
+    source: str | None = None,
+    tools: bool = False,
 ) -> Recording:
-    """The recording `playback` plays: a Session, a recording file, or a session id in a trace source."""
+    """The recording `playback` plays: a Session, a recording file, or a session id in a trace source.
+
+    With `tools`, it must hold the tool and action steps' content too.
+    """
     if isinstance(session, Recording):
         recording = session
     elif isinstance(session, Session):
@@ -88,7 +108,7 @@ def load_recording(
         from ..sources import open_source
 
         recording = Recording.from_session(open_source(source).session(str(session)))
-    check_playable(recording)
+    check_playable(recording, tools=tools)
     return recording
 
 
@@ -98,18 +118,25 @@ def playback(
     *,
     source: str | None = None,
     strict: bool = True,
+    tools: bool = False,
 ) -> Iterator[Player]:
-    """Answer every OpenAI / Anthropic call in this process from the recorded session while the block runs."""
-    player = Player(load_recording(session, source), strict=strict)
-    with installed(player):
+    """Answer every OpenAI / Anthropic call in this process from the recorded session while the block runs.
+
+    `tools=True` answers decorated tool and action calls from the recording too (`player.tools`).
+    """
+    player = Player(load_recording(session, source, tools=tools), strict=strict)
+    if tools:
+        player.tools = ToolPlayer(player)
+    with installed(player), answering(player.tools) if player.tools else nullcontext():
         try:
             yield player
-        except PlaybackDivergence:
-            raise
         except BaseException as exc:
-            # Agent code may catch the client's errors (and with them a divergence) and fail later:
-            # the divergence is the cause worth showing.
-            if strict and player.divergences:
-                raise player.divergences[0] from exc
+            # Agent code may catch the client's errors or a tool's (and with them a divergence) and fail
+            # later, or at a later divergence: the first divergence is the cause worth showing.
+            first = player.divergences[0] if strict and player.divergences else None
+            if first is not None and str(exc) != str(first):
+                raise first from exc
             raise
     player.finish()
+    if player.tools is not None:
+        player.tools.finish()

@@ -12,12 +12,15 @@ import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AgentOpsOtelError
 from . import _conversation as conv
 from . import _responses as responses
 from ._recording import PlaybackError, RecordedStep, Recording, tool_names
+
+if TYPE_CHECKING:
+    from ._tools import ToolPlayer
 
 _log = logging.getLogger("agentops_otel.playback")
 
@@ -106,12 +109,22 @@ class Player:
         self._calls = recording.llm_steps
         self._unused = list(range(len(self._calls)))  # indexes into _calls, in recorded order
         self._last_failed: RecordedStep | None = None
+        self._skipped = 0
         self._lock = threading.Lock()
+        self.tools: ToolPlayer | None = None  # set by playback(tools=True)
 
     @property
     def answered(self) -> int:
         """How many recorded LLM calls were played back."""
-        return len(self._calls) - len(self._unused)
+        return len(self._calls) - len(self._unused) - self._skipped
+
+    def skip(self, steps: list[RecordedStep]) -> None:
+        """Drop recorded calls that will not be made: they ran inside a tool that playback answered."""
+        indexes = {s.index for s in steps}
+        with self._lock:
+            kept = [i for i in self._unused if self._calls[i].index not in indexes]
+            self._skipped += len(self._unused) - len(kept)
+            self._unused = kept
 
     @property
     def remaining(self) -> list[RecordedStep]:

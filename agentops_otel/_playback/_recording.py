@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,8 @@ class RecordedStep:
     start_ns: int | None = None  # from the session's start, to tell which calls ran concurrently
     end_ns: int | None = None
     tools: list[str] | None = None  # names of the tools offered to the model; None when not known
+    parent: int | None = None  # index of the recorded step this one ran inside (a tool's own LLM calls, say)
+    truncated: bool = False  # some content of this tool or action step was cut at the configured length
 
     @property
     def label(self) -> str:
@@ -68,6 +70,25 @@ class Recording:
     @property
     def llm_steps(self) -> list[RecordedStep]:
         return [s for s in self.steps if s.kind == "llm"]
+
+    @property
+    def tool_steps(self) -> list[RecordedStep]:
+        """The tool and action steps: what playback(tools=True) answers."""
+        return [s for s in self.steps if s.kind in ("tool", "action")]
+
+    def inside(self, step: RecordedStep) -> list[RecordedStep]:
+        """The steps that ran inside `step`, at any depth."""
+        by_index = {s.index: s for s in self.steps}
+
+        def within(candidate: RecordedStep) -> bool:
+            parent = candidate.parent
+            while parent is not None:
+                if parent == step.index:
+                    return True
+                parent = by_index[parent].parent if parent in by_index else None
+            return False
+
+        return [s for s in self.steps if within(s)]
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -113,10 +134,19 @@ class Recording:
     @classmethod
     def from_session(cls, session: Session) -> Recording:
         llm_calls = _one_step_per_llm_call(session)
+        kept = {s.span_id: i for i, s in enumerate(session.steps, start=1) if s.kind != "llm" or s.span_id in llm_calls}
+        parents = {r.span_id: r.parent_span_id for r in session.spans}
+
+        def enclosing(span_id: str) -> int | None:
+            current = parents.get(span_id)
+            while current is not None and current not in kept:
+                current = parents.get(current)
+            return None if current is None else kept[current]
+
         steps = tuple(
-            _recorded_step(i, s)
+            replace(_recorded_step(i, s), parent=enclosing(s.span_id))
             for i, s in enumerate(session.steps, start=1)
-            if s.kind != "llm" or s.span_id in llm_calls
+            if s.span_id in kept
         )
         return cls(session.session_id, session.name, session.end_state, steps)
 
@@ -156,7 +186,15 @@ def _recorded_step(index: int, step: Step) -> RecordedStep:
     end_ns = None if duration is None else step.offset_ns + duration
     if step.kind != "llm":
         return RecordedStep(
-            index, step.kind, step.name, step.params, step.returns, error, start_ns=step.offset_ns, end_ns=end_ns
+            index,
+            step.kind,
+            step.name,
+            step.params,
+            step.returns,
+            error,
+            start_ns=step.offset_ns,
+            end_ns=end_ns,
+            truncated=bool(step.attributes.get(sc.AGENTOPS_STEP_TRUNCATED)),
         )
     attrs = step.attributes
     reasons = attrs.get(sc.GEN_AI_RESPONSE_FINISH_REASONS) or ()
@@ -219,8 +257,25 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def check_playable(recording: Recording) -> None:
-    """Raise a PlaybackError that says what to do when the LLM steps lack the content playback needs."""
+def check_playable(recording: Recording, tools: bool = False) -> None:
+    """Raise a PlaybackError that says what to do when the steps lack the content playback needs.
+
+    With `tools`, the tool and action steps need their arguments and results too.
+    """
+    for step in recording.tool_steps if tools else ():
+        if step.params is None:
+            raise PlaybackError(
+                f"session {recording.session_id} was recorded without content ({step.label} has no arguments): "
+                "playback(tools=True) needs content capture on. Record it again with "
+                "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true (or init(capture_content=True)), "
+                "or play back with tools=False to run the tools for real."
+            )
+        if step.truncated:
+            raise PlaybackError(
+                f"session {recording.session_id}: the content of {step.label} was truncated, so playback cannot "
+                "answer it. Record it again with a larger AGENTOPS_OTEL_MAX_CONTENT_LENGTH, or play back with "
+                "tools=False."
+            )
     for step in recording.llm_steps:
         if step.has_content:
             continue

@@ -4,6 +4,9 @@ They work on functions, methods, async functions, generators and async generator
 signatures, docstrings and `inspect` behaviour. Arguments and return value are captured as JSON
 (content capture on), an exception marks the step's own span failed and is re-raised unchanged.
 With nothing recording (no init(), no SDK provider) the call goes straight through.
+
+While `playback(tools=True)` runs, `_step_answer` is set: a tool or action call (never an agent) is
+then answered by the recorded call instead of running the function; the step span is recorded as usual.
 """
 
 from __future__ import annotations
@@ -20,6 +23,12 @@ from .. import semconv as sc
 from ._spans import content_attributes, record_error, set_content, tracer
 
 _MAX_ITEMS = 100  # yielded items kept as a generator's "returns"
+
+# Set by playback(tools=True): (step kind, step name, arguments as recorded, shape of the function)
+# -> a stand-in for the function that gives the recorded answer, or None to run the function itself.
+# Shapes: "call", "async", "generator", "async_generator". One module-level check keeps the normal path fast.
+StepAnswer = Callable[[str, str, dict[str, Any], str], Callable[..., Any] | None]
+_step_answer: StepAnswer | None = None
 
 
 class _StepKind:
@@ -101,14 +110,25 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
         is_gen = inspect.isgeneratorfunction(func)
         is_async_gen = inspect.isasyncgenfunction(func)
         is_async = inspect.iscoroutinefunction(func)
+        shape = "generator" if is_gen else "async_generator" if is_async_gen else "async" if is_async else "call"
+        answerable = kind is not _AGENT  # agents are the code under playback, never answered
         signatures: dict[bool, inspect.Signature | None] = {}
 
-        def start(wrapped: Any, args: Any, kwargs: Any) -> tuple[Any, Any]:
+        def recorded_answer(wrapped: Any, args: Any, kwargs: Any) -> Any:
+            """What runs in place of `wrapped` under playback: the recorded answer, or `wrapped` itself."""
+            if not answerable or _step_answer is None:
+                return wrapped
+            params = _bound_arguments(signatures, wrapped, args, kwargs)
+            return _step_answer(kind.span_type, step_name, params, shape) or wrapped
+
+        def start(wrapped: Any, args: Any, kwargs: Any, run: Any) -> tuple[Any, Any]:
             tr = tracer()
             if tr is None:
                 return None, None
             attrs = dict(static)
             content_attributes(kind.params_key, _bound_arguments(signatures, wrapped, args, kwargs), attrs)
+            if run is not wrapped:
+                attrs[sc.AGENTOPS_PLAYBACK_ANSWERED] = True
             span = tr.start_span(span_name, attributes=attrs)
             return span, trace.set_span_in_context(span)
 
@@ -116,18 +136,21 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
             set_content(span, kind.returns_key, result)
             span.end()
 
-        def fail(span: Any, exc: BaseException) -> None:
+        def fail(span: Any, exc: BaseException, yielded: list[Any] | None = None) -> None:
+            if yielded:  # a generator's items before it failed: playback yields them again
+                set_content(span, kind.returns_key, yielded)
             record_error(span, exc)
             span.end()
 
         @wrapt.decorator
         def call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            span, ctx = start(wrapped, args, kwargs)
+            run = wrapped if _step_answer is None else recorded_answer(wrapped, args, kwargs)
+            span, ctx = start(wrapped, args, kwargs, run)
             if span is None:
-                return wrapped(*args, **kwargs)
+                return run(*args, **kwargs)
             token = otel_context.attach(ctx)
             try:
-                result = wrapped(*args, **kwargs)
+                result = run(*args, **kwargs)
             except BaseException as exc:
                 fail(span, exc)
                 raise
@@ -138,13 +161,14 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
 
         @wrapt.decorator
         def call_async(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            async def run() -> Any:
-                span, ctx = start(wrapped, args, kwargs)
+            async def traced() -> Any:
+                run = wrapped if _step_answer is None else recorded_answer(wrapped, args, kwargs)
+                span, ctx = start(wrapped, args, kwargs, run)
                 if span is None:
-                    return await wrapped(*args, **kwargs)
+                    return await run(*args, **kwargs)
                 token = otel_context.attach(ctx)
                 try:
-                    result = await wrapped(*args, **kwargs)
+                    result = await run(*args, **kwargs)
                 except BaseException as exc:
                     fail(span, exc)
                     raise
@@ -153,21 +177,23 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
                 finish(span, result)
                 return result
 
-            return run()
+            return traced()
 
         @wrapt.decorator
         def call_gen(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            span, ctx = start(wrapped, args, kwargs)
+            run = wrapped if _step_answer is None else recorded_answer(wrapped, args, kwargs)
+            span, ctx = start(wrapped, args, kwargs, run)
             if span is None:
-                return wrapped(*args, **kwargs)
-            return _traced_generator(wrapped(*args, **kwargs), span, ctx, finish, fail)
+                return run(*args, **kwargs)
+            return _traced_generator(run(*args, **kwargs), span, ctx, finish, fail)
 
         @wrapt.decorator
         def call_async_gen(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
-            span, ctx = start(wrapped, args, kwargs)
+            run = wrapped if _step_answer is None else recorded_answer(wrapped, args, kwargs)
+            span, ctx = start(wrapped, args, kwargs, run)
             if span is None:
-                return wrapped(*args, **kwargs)
-            return _traced_async_generator(wrapped(*args, **kwargs), span, ctx, finish, fail)
+                return run(*args, **kwargs)
+            return _traced_async_generator(run(*args, **kwargs), span, ctx, finish, fail)
 
         wrapper = call_gen if is_gen else call_async_gen if is_async_gen else call_async if is_async else call
         return wrapper(func)
@@ -187,7 +213,7 @@ def _traced_generator(gen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> 
             finish(span, items if stop.value is None else {"yielded": items, "return": stop.value})
             return stop.value
         except BaseException as exc:
-            fail(span, exc)
+            fail(span, exc, items)
             raise
         finally:
             otel_context.detach(token)
@@ -225,7 +251,7 @@ async def _traced_async_generator(agen: Any, span: Any, ctx: Any, finish: Any, f
             finish(span, items)
             return
         except BaseException as exc:
-            fail(span, exc)
+            fail(span, exc, items)
             raise
         finally:
             otel_context.detach(token)
