@@ -10,9 +10,12 @@ lenient mode run the real function for a call the recording does not hold.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +27,14 @@ from agentops_otel import PlaybackDivergence, PlaybackError, playback
 from agentops_otel import semconv as sc
 from agentops_otel._config import DEFAULT_MAX_CONTENT_LENGTH
 from agentops_otel._playback import RecordedToolError, Recording
+from agentops_otel._playback._tools import recorded_exception
+from agentops_otel.capture import _decorators
+from agentops_otel.demo._agent import handle_ticket
 from agentops_otel.replay._diff import diff_sessions
 from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY, LLMServer, Reply, ToolCall
 from tests.test_playback_agent import instrumented_clients
+from tests.test_playback_demo import FAILING_TICKET
+from tests.test_playback_demo import demo_recording as demo_recording  # the demo's exported failure
 
 MODEL = "gpt-4o-mini"
 SYSTEM = "You settle refund requests. Look orders up before refunding."
@@ -469,3 +477,91 @@ def test_a_non_json_return_comes_back_in_its_recorded_form(tmp_path: Path) -> No
     _break_tools()
     with playback(recording, tools=True):
         assert pair(1) == [1, [1]]
+
+
+def test_the_demo_failure_replays_with_its_tools_answered_and_their_data_gone(
+    demo_recording: tuple[Path, agentops_otel.Session], offline_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from agentops_otel.demo import _agent
+
+    exported, recorded_session = demo_recording
+    monkeypatch.setattr(_agent, "_ORDERS", {})  # run for real, the tools would now fail differently
+    monkeypatch.setattr(_agent, "_CUSTOMERS", {})
+    with playback(exported, tools=True) as player:
+        _, outcome = handle_ticket(offline_client, FAILING_TICKET)
+    replayed = agentops_otel.get_session()
+    assert outcome == "failed: ValueError: customer_id cannot be None"  # a builtin: raised again as ValueError
+    assert player.tools is not None and player.tools.answered == 2 and not player.divergences
+    assert replayed is not None and _trajectory(replayed) == _trajectory(recorded_session)
+    diff = diff_sessions(recorded_session, replayed)
+    assert diff.same, diff.render()
+
+
+# Edge cases: threads, no tracer, rebuilt exceptions
+
+
+meeting = threading.Barrier(2)
+
+
+@agentops_otel.record_tool("meet")
+def meet(who: str) -> str:
+    _ran(f"meet {who}")
+    meeting.wait(timeout=30)  # both calls are in flight at once: they overlap in the recording
+    return f"met {who}"
+
+
+def test_tools_that_ran_concurrently_in_threads_are_answered_in_either_order() -> None:
+    def both(first: str, second: str) -> list[str]:
+        with ThreadPoolExecutor(2) as pool:  # answered calls never reach the barrier
+            calls = [pool.submit(contextvars.copy_context().run, meet, who) for who in (first, second)]
+            return [call.result() for call in calls]
+
+    recording = _record_without_llm(lambda: both("ann", "bob"))
+    assert [s.params["who"] for s in recording.tool_steps] == ["ann", "bob"]
+    _break_tools()
+    with playback(recording, tools=True) as player:
+        replayed = both("bob", "ann")
+    assert replayed == ["met bob", "met ann"] and executed == []
+    assert player.tools is not None and player.tools.answered == 2
+    with playback(recording, tools=True):  # one after the other, in the other order: still both recorded
+        assert [meet("bob"), meet("ann")] == ["met bob", "met ann"]
+    with pytest.raises(PlaybackDivergence, match="the arguments differ"), playback(recording, tools=True):
+        meet("cid")
+
+
+def test_without_a_tracer_the_recorded_answers_still_stand_in_for_every_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def every_shape() -> list[Any]:
+        return [*_generators_and_nesting(), asyncio.run(lookup_order_async("A1"))]
+
+    recording = _record_without_llm(every_shape)
+    live = every_shape()
+    monkeypatch.setattr(_decorators, "tracer", lambda: None)  # nothing records: the untraced path
+    _break_tools()
+    with playback(recording, tools=True) as player:
+        assert every_shape() == live
+    assert executed == [] and player.tools is not None and player.tools.answered == 4
+
+
+@pytest.mark.parametrize(
+    ("error", "expected_type", "expected_text"),
+    [
+        ({"type": "ValueError", "message": "bad amount"}, ValueError, "bad amount"),
+        ({"type": "KeyError", "message": "'A9'"}, KeyError, "'A9'"),  # str(KeyError("A9")) again
+        ({"type": "TimeoutError", "message": ""}, TimeoutError, ""),
+        ({"type": "UnicodeDecodeError", "message": "'utf-8' codec can't decode"}, RecordedToolError, "'utf-8'"),
+        ({"type": "shop.errors.Outer.Declined", "message": "card declined"}, RecordedToolError, "card declined"),
+        ({"type": "SystemExit", "message": "1"}, RecordedToolError, "1"),
+        ({}, Exception, ""),
+    ],
+)
+def test_recorded_exceptions_are_rebuilt_as_builtins_or_named_recorded_tool_errors(
+    error: dict[str, str], expected_type: type[BaseException], expected_text: str
+) -> None:
+    exc = recorded_exception(error)
+    assert isinstance(exc, expected_type) and str(exc).startswith(expected_text)
+    if isinstance(exc, RecordedToolError):
+        assert exc.type == error["type"] and type(exc).__name__ == error["type"].rsplit(".", 1)[-1]
+        module, qualname = type(exc).__module__, type(exc).__qualname__
+        assert (qualname if module == "builtins" else f"{module}.{qualname}") == error["type"]  # as the SDK records it

@@ -61,7 +61,9 @@ def _recorded_error_class(type_name: str) -> type[RecordedToolError]:
         if cls is None:
             module, _, qualname = type_name.rpartition(".") if "." in type_name else ("", "", type_name)
             cls = type(qualname.rsplit(".", 1)[-1] or "RecordedToolError", (RecordedToolError,), {})
-            cls.__qualname__, cls.__module__ = qualname or cls.__name__, module or __name__
+            # Named as recorded, so a replayed step's exception.type is the recorded one (the SDK leaves
+            # out the module of builtins).
+            cls.__qualname__, cls.__module__ = qualname or cls.__name__, module or "builtins"
             _error_classes[type_name] = cls
         return cls
 
