@@ -26,7 +26,7 @@ import agentops_otel
 from agentops_otel import PlaybackDivergence, PlaybackError, playback
 from agentops_otel import semconv as sc
 from agentops_otel._config import DEFAULT_MAX_CONTENT_LENGTH
-from agentops_otel._playback import RecordedToolError, Recording
+from agentops_otel._playback import RecordedStep, RecordedToolError, Recording
 from agentops_otel._playback._tools import recorded_exception
 from agentops_otel.capture import _decorators
 from agentops_otel.demo._agent import handle_ticket
@@ -35,6 +35,8 @@ from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY, LLMServer, Reply, 
 from tests.test_playback_agent import instrumented_clients
 from tests.test_playback_demo import FAILING_TICKET
 from tests.test_playback_demo import demo_recording as demo_recording  # the demo's exported failure
+
+pytest_plugins = ["pytester"]
 
 MODEL = "gpt-4o-mini"
 SYSTEM = "You settle refund requests. Look orders up before refunding."
@@ -565,3 +567,44 @@ def test_recorded_exceptions_are_rebuilt_as_builtins_or_named_recorded_tool_erro
         assert exc.type == error["type"] and type(exc).__name__ == error["type"].rsplit(".", 1)[-1]
         module, qualname = type(exc).__module__, type(exc).__qualname__
         assert (qualname if module == "builtins" else f"{module}.{qualname}") == error["type"]  # as the SDK records it
+
+
+MARKED_TESTS = """
+import pytest
+import agentops_otel
+
+@agentops_otel.record_tool("charge")
+def charge(card: str, amount: int) -> dict:
+    raise AssertionError("charged a real card")
+
+@pytest.mark.agentops_playback("recordings/charge.json", tools=True)
+def test_answered(agentops_playback):
+    assert charge("4242", 5) == {"status": "ok", "amount": 5}
+    assert agentops_playback.tools.answered == 1
+
+@pytest.mark.agentops_playback("recordings/charge.json", tools=True)
+def test_other_amount(agentops_playback):
+    charge("4242", 500)
+
+@pytest.mark.agentops_playback("recordings/charge.json", tools=True)
+def test_not_called(agentops_playback):
+    pass
+"""
+
+
+def test_the_pytest_marker_passes_tools_through_and_fails_tests_whose_tool_calls_diverge(
+    pytester: pytest.Pytester,
+) -> None:
+    step = RecordedStep(1, "tool", "charge", {"card": "4242", "amount": 5}, {"status": "ok", "amount": 5})
+    (pytester.path / "recordings").mkdir()
+    Recording("charge", "charge", "Success", (step,)).save(pytester.path / "recordings" / "charge.json")
+    pytester.makepyfile(test_user=MARKED_TESTS)
+    pytester.makeini("[pytest]\nfilterwarnings = error\naddopts = --strict-markers -p no:cacheprovider\n")
+
+    result = pytester.runpytest_subprocess("-q")
+
+    result.assert_outcomes(passed=2, failed=1, errors=1)  # test_not_called passes, then errors at teardown
+    output = result.stdout.str()
+    assert "charged a real card" not in output
+    assert 'actual:   tool charge({"amount":500,"card":"4242"})' in output
+    assert "fewer tool and action calls than recorded" in output
