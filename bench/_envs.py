@@ -69,6 +69,14 @@ class EnvUnavailable(Exception):
     """The environment could not be built; the message says why (shown as 'skipped: ...')."""
 
 
+def _revision(spec: EnvSpec) -> str | None:
+    """The checkout's commit for an environment installed from it (a new commit reinstalls it)."""
+    if str(ROOT) not in spec.requirements:
+        return None
+    result = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    return result.stdout.strip() or None
+
+
 def _python(path: Path) -> Path:
     return path / "bin" / "python"
 
@@ -82,7 +90,8 @@ def ensure(name: str, log: Path | None = None) -> Path:
     spec = ENVS[name]
     path = CACHE / name
     marker = _marker(path)
-    if marker.exists() and json.loads(marker.read_text()).get("requirements") == list(spec.requirements):
+    wanted = {"requirements": list(spec.requirements), "revision": _revision(spec)}
+    if marker.exists() and {k: json.loads(marker.read_text()).get(k) for k in wanted} == wanted:
         return path
     if path.exists():
         shutil.rmtree(path)
@@ -106,7 +115,7 @@ def ensure(name: str, log: Path | None = None) -> Path:
     if result.returncode != 0:
         tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise EnvUnavailable(f"pip install {' '.join(spec.requirements)} failed: {tail[0][:200]}")
-    marker.write_text(json.dumps({"requirements": list(spec.requirements), "version": version(path, spec)}))
+    marker.write_text(json.dumps({**wanted, "version": version(path, spec)}))
     return path
 
 

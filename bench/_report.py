@@ -66,7 +66,8 @@ def _measure_cells(bench: Benchmark, result: Result, medians: dict[str, float | 
     spread = f"{_num(min(result.values))}..{_num(max(result.values))}" if len(result.values) > 1 else ""
     baseline = _baseline_of(bench)
     base = medians.get(baseline) if baseline else None
-    ratio = f"{median / base:.2f}x" if base and result.measure.key != baseline else ""
+    comparable = result.measure.key != baseline and not result.measure.variant.startswith("added")
+    ratio = f"{median / base:.2f}x" if base and comparable else ""
     return f"{_num(median)} {result.unit}", spread, ratio
 
 
@@ -74,7 +75,7 @@ def _typical(values: list[Any]) -> Any:
     """The median of a figure over the runs (the last value when it is not a number)."""
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         median = statistics.median(values)
-        return round(median, 3) if isinstance(median, float) else median
+        return int(median) if float(median).is_integer() else round(median, 3)
     return values[-1]
 
 

@@ -1,11 +1,13 @@
 """An OpenAI chat call through the real `openai` client against the loopback LLM server, with and
 without our instrumentation. The server runs in its own process so it does not share our GIL.
 
-Values: microseconds per call (plain and streaming; a stream is read to its end).
+Values: CPU microseconds per call of the client process (a stream is read to its end); the
+`added-interleaved` variants give the added cost directly, per call or per chunk.
 """
 
 from __future__ import annotations
 
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -100,6 +102,33 @@ def _measure(instrumented: bool, streaming: bool) -> None:
         emit(**timing, unit="us/call", **extra)
 
 
+def _interleaved(streaming: bool) -> None:
+    """Instrumented and plain batches alternated in one process (unwrap, wrap again): the difference
+    of their medians is the added cost, free of the ~20% variation between processes."""
+    from agentops_otel import _pipeline
+    from agentops_otel.instrumentation.openai import OpenAIInstrumentor
+
+    with _server() as base_url:
+        _instrument()
+        pipeline = _pipeline.current_pipeline()
+        client = _client(base_url)
+        chunks: list[int] = []
+        call = _stream(client, chunks) if streaming else _chat(client)
+        calls, batches = (STREAM_CALLS, STREAM_BATCHES) if streaming else (CALLS, BATCHES)
+        instrumentor = OpenAIInstrumentor()
+        plain, ours = [], []
+        for _ in range(batches):
+            ours.append(per_call(call, calls, 1, warmup=2)["value"])
+            instrumentor.uninstrument()
+            plain.append(per_call(call, calls, 1, warmup=2)["value"])
+            _pipeline.instrument_llm_clients(pipeline)
+        client.close()
+        added = statistics.median(o - p for o, p in zip(ours, plain, strict=True))
+        per = max(chunks) if streaming else 1
+        extra = {"chunks": per} if streaming else {}
+        emit(value=added / per, unit="us/chunk" if streaming else "us/call", plain=statistics.median(plain), **extra)
+
+
 if __name__ == "__main__":
     run_variant(
         {
@@ -107,5 +136,7 @@ if __name__ == "__main__":
             "ours": lambda: _measure(True, False),
             "plain-stream": lambda: _measure(False, True),
             "ours-stream": lambda: _measure(True, True),
+            "added-interleaved": lambda: _interleaved(False),
+            "added-interleaved-stream": lambda: _interleaved(True),
         }
     )
