@@ -14,7 +14,7 @@ from agentops_otel import semconv as sc
 from agentops_otel.export import ReliableExportProcessor, build_resource, build_span_processors
 from agentops_otel.export._settings import otlp_settings_from_env, queue_settings_from_env
 from agentops_otel.export._transport import parse_retry_after
-from agentops_otel.store import LocalStoreExporter
+from agentops_otel.store import LocalStoreExporter, LocalStoreProcessor
 
 OTEL_VARS = (
     "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
@@ -37,6 +37,8 @@ def kinds(processors: list) -> list[str]:
     for processor in processors:
         if isinstance(processor, ReliableExportProcessor):
             names.append("otlp")
+        elif isinstance(processor, LocalStoreProcessor):
+            names.append("store")
         else:
             exporter = processor._batch_processor._exporter
             names.append({LocalStoreExporter: "store", ConsoleSpanExporter: "console"}[type(exporter)])

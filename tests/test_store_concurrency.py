@@ -65,3 +65,21 @@ def test_processes_writing_at_once_lose_nothing_while_a_reader_reads(tmp_path):
         assert store.span_count() == total * 4
     assert len(source.sessions(status="Fail")) == total // 2
     assert reads > 0
+
+
+def test_many_processes_creating_one_new_store_at_once_never_see_it_half_made(tmp_path):
+    # The schema check reads the store's id and its tables in one snapshot: a process that looked between
+    # another's CREATE TABLE and its commit used to take the new store for another program's database.
+    import subprocess
+    import sys
+
+    path = tmp_path / "new.db"
+    code = (
+        "import sys\n"
+        "from agentops_otel.store import LocalStore\n"
+        "for _ in range(40):\n"
+        "    LocalStore(sys.argv[1]).close()\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE) for _ in range(6)]
+    errors = [p.communicate()[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, errors

@@ -140,9 +140,24 @@ def schema_exists(conn: sqlite3.Connection) -> bool:
     return conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
 
 
+def _foreign_tables(conn: sqlite3.Connection) -> list[str] | None:
+    """None for one of our stores, else the tables it holds (none: a new or empty file).
+
+    Both reads in one transaction: another process may be creating the schema right now, and it must
+    not be seen half-way (tables without our id).
+    """
+    conn.execute("BEGIN")
+    try:
+        if schema_exists(conn):  # reading the header also rejects files that are not SQLite at all
+            return None
+        return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    finally:
+        conn.execute("COMMIT")
+
+
 def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
-    if not schema_exists(conn):  # reading the header also rejects files that are not SQLite at all
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    tables = _foreign_tables(conn)
+    if tables is not None:
         if tables:
             raise StoreError(
                 f"{path} is an SQLite database of another program (tables: {', '.join(tables[:5])}), "
