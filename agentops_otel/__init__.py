@@ -19,7 +19,15 @@ __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from ._pipeline import init, shutdown
-    from ._playback import PlaybackDivergence, PlaybackError, RecordedStep, Recording, load_recording, playback
+    from ._playback import (
+        PlaybackDivergence,
+        PlaybackError,
+        RecordedStep,
+        RecordedToolError,
+        Recording,
+        load_recording,
+        playback,
+    )
     from .capture import (
         ActionEvent,
         ErrorEvent,
@@ -45,7 +53,10 @@ _CAPTURE = (
 )  # fmt: skip
 _EXPORTS = {"init": "._pipeline", "shutdown": "._pipeline", "Session": ".model", "Step": ".model"}
 _EXPORTS.update(dict.fromkeys(_CAPTURE, ".capture"))
-_PLAYBACK = ("PlaybackDivergence", "PlaybackError", "RecordedStep", "Recording", "load_recording", "playback")
+_PLAYBACK = (
+    "PlaybackDivergence", "PlaybackError", "RecordedStep", "RecordedToolError", "Recording", "load_recording",
+    "playback",
+)  # fmt: skip
 _EXPORTS.update(dict.fromkeys(_PLAYBACK, "._playback"))
 
 __all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
@@ -55,6 +66,7 @@ __all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
     "PlaybackDivergence",
     "PlaybackError",
     "RecordedStep",
+    "RecordedToolError",
     "Recording",
     "Session",
     "SessionHandle",

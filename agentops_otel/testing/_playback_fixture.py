@@ -10,7 +10,7 @@
 
 The fixture value is the active `Player`. A relative recording path is read next to the test file, so a
 recording exported with `agentops-otel export` can be committed beside its test. Marker keywords
-`strict` (default True) and `source` are passed to `playback`; with `source`, the first argument is a
+`strict` (default True), `source` and `tools` are passed to `playback`; with `source`, the first argument is a
 session id in that trace source. Strict playback fails a passing test at teardown when calls were left
 unmade or a divergence was swallowed by the code under test.
 """
@@ -25,8 +25,9 @@ import pytest
 
 MARKER = "agentops_playback"
 MARKER_HELP = (
-    "agentops_playback(recording, strict=True, source=None): answer the test's OpenAI / Anthropic calls "
-    "from a recorded session (a file from `agentops-otel export`, or a session id with source=)"
+    "agentops_playback(recording, strict=True, source=None, tools=False): answer the test's OpenAI / Anthropic "
+    "calls from a recorded session (a file from `agentops-otel export`, or a session id with source=); "
+    "tools=True: decorated tools and actions too"
 )
 
 
