@@ -138,3 +138,29 @@ def test_end_all_sessions_ends_every_open_session():
     assert [h.get().end_state for h in handles] == ["Indeterminate"] * 3
     # Ended out of order, they still restore the context from before the first one.
     assert not trace.get_current_span().is_recording()
+
+
+def test_a_bare_session_decorator_runs_the_function_in_a_session_named_after_it():
+    @agentops.session
+    def triage(x):
+        return x * 2
+
+    assert triage(5) == 10
+    session = agentops.get_session()
+    assert session.name == "triage" and session.end_state == "Success"
+
+
+def test_async_with_session_ends_it_by_the_outcome():
+    import asyncio
+
+    async def main():
+        async with agentops.session("async-triage", tags=["a"]) as handle:
+            await asyncio.sleep(0)
+        with pytest.raises(RuntimeError):
+            async with agentops.session("async-fail"):
+                raise RuntimeError("nope")
+        return handle.get(), agentops.get_session()
+
+    ok, failed = asyncio.run(main())
+    assert (ok.name, ok.end_state, ok.tags) == ("async-triage", "Success", ["a"])
+    assert (failed.end_state, failed.end_state_reason) == ("Fail", "RuntimeError: nope")

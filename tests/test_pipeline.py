@@ -167,3 +167,41 @@ def test_content_capture_can_be_turned_off_by_the_upstream_variable(tmp_path):
         OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT="NO_CONTENT",
     )
     assert json.loads(out.stdout) == []
+
+
+def test_sampled_out_sessions_never_raise_and_still_read_back(tmp_path):
+    out = run_python(
+        """
+        import json
+        import agentops_otel as agentops
+        agentops.init()
+
+        @agentops.record_tool("lookup")
+        def lookup(x):
+            if x is None:
+                raise ValueError("x cannot be None")
+            return x
+
+        seen = []
+        for i in range(10):
+            with agentops.session("fine"):
+                lookup(i)
+            try:
+                with agentops.session("broken", tags=["t"]):
+                    lookup(None)
+            except ValueError:
+                s = agentops.get_session()
+                seen.append([s.name, s.tags, s.end_state, s.end_state_reason, len(s.steps), bool(s.url)])
+        agentops.start_session()
+        seen.append(agentops.end_session("Fail", "boom").end_state)
+        print(json.dumps(seen))
+        """,
+        tmp_path,
+        OTEL_TRACES_SAMPLER="traceidratio",
+        OTEL_TRACES_SAMPLER_ARG="0.5",
+    )
+    seen = json.loads(out.stdout)
+    assert seen[-1] == "Fail"
+    for name, tags, state, reason, steps, has_url in seen[:-1]:
+        assert (name, tags, state, reason, has_url) == ("broken", ["t"], "Fail", "ValueError: x cannot be None", True)
+        assert steps in (0, 1)  # sampled out: no steps; sampled in: the failing lookup

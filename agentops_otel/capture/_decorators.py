@@ -47,9 +47,9 @@ class _StepKind:
         self.name_key, self.params_key, self.returns_key = name_key, params_key, returns_key
 
     def start_attributes(self, name: str) -> dict[str, Any]:
-        attrs: dict[str, Any] = {sc.AGENTOPS_SPAN_TYPE: self.span_type}
+        attrs: dict[str, Any] = {sc.AGENTOPS_SPAN_TYPE: str(self.span_type)}
         if self.operation:
-            attrs[sc.GEN_AI_OPERATION_NAME] = self.operation
+            attrs[sc.GEN_AI_OPERATION_NAME] = str(self.operation)
         if self.name_key:
             attrs[self.name_key] = name
         return attrs

@@ -12,6 +12,7 @@ import functools
 import inspect
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from opentelemetry.trace import Link, SpanContext, Status, StatusCode
 from .. import _pipeline
 from .. import semconv as sc
 from ..errors import ConfigurationError
-from ..model import Session, build_session, find_failing_step
+from ..model import Session, SpanRecord, build_session, find_failing_step
 from ._spans import tracer
 
 _log = logging.getLogger("agentops_otel")
@@ -87,14 +88,18 @@ class SessionHandle:
         if outer is not None:
             attrs[sc.AGENTOPS_SESSION_PARENT_ID] = outer.session_id
             links.append(Link(outer.root_context))
+        self._attributes = attrs
+        self._start_ns = time.time_ns()
+        self._end_ns: int | None = None
         tr = tracer()
-        assert tr is not None  # init() above guarantees a recording provider
+        assert tr is not None  # init() above guarantees an SDK provider (the span may still be sampled out)
         # An empty parent context: a session is always the root of a new trace.
         self.span = tr.start_span(
             f"session {name}" if name else "session",
             context=otel_context.Context(),
             attributes=attrs,
             links=links,
+            start_time=self._start_ns,
         )
         self.root_context = self.span.get_span_context()
         self.trace_id = format(self.root_context.trace_id, "032x")
@@ -121,6 +126,7 @@ class SessionHandle:
         attrs: dict[str, Any] = {sc.AGENTOPS_SESSION_END_STATE: state}
         if reason:
             attrs[sc.AGENTOPS_SESSION_END_STATE_REASON] = str(reason)
+        self._attributes.update(attrs)
         if state == sc.SessionEndStateValues.FAIL:
             failing = find_failing_step(self.get().steps)
             if failing is not None:
@@ -130,7 +136,8 @@ class SessionHandle:
         elif state == sc.SessionEndStateValues.SUCCESS:
             self.span.set_status(Status(StatusCode.OK))
         self.span.set_attributes(attrs)
-        self.span.end()
+        self._end_ns = time.time_ns()
+        self.span.end(end_time=self._end_ns)
         with _open_lock:
             _open.pop(self.session_id, None)
 
@@ -138,11 +145,21 @@ class SessionHandle:
         """This session as recorded so far (a fresh read model each call)."""
         pipeline = _pipeline.current_pipeline()
         records = pipeline.recorder.records(self.trace_id) if pipeline is not None else []
-        if not records:  # recorded elsewhere (or sampled out): the root as it stands
-            from ..model import from_readable_span
-
-            records = [from_readable_span(self.span)]
+        if not records:  # sampled out or recorded elsewhere: the session as this handle knows it
+            records = [self._root_as_known()]
         return build_session(records)
+
+    def _root_as_known(self) -> SpanRecord:
+        return SpanRecord(
+            trace_id=self.trace_id,
+            span_id=format(self.root_context.span_id, "016x"),
+            parent_span_id=None,
+            name=f"session {self.name}" if self.name else "session",
+            start_ns=self._start_ns,
+            end_ns=self._end_ns,
+            status_code="ERROR" if self.end_state == sc.SessionEndStateValues.FAIL else "UNSET",
+            attributes=dict(self._attributes),
+        )
 
     @property
     def url(self) -> str:
@@ -238,13 +255,20 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-class session:
-    """A session as a context manager or decorator. An exception ends it Fail and is re-raised.
+class session:  # lower case: used like a function, `with session(...)` and `@session(...)`
+    """A session as a context manager (sync or async) or decorator. An exception ends it Fail and is
+    re-raised.
 
-    with agentops_otel.session("triage", tags=["support"]) as s: ...
-    @agentops_otel.session("triage")
-    def run(): ...
+        with agentops_otel.session("triage", tags=["support"]) as s: ...
+        async with agentops_otel.session("triage") as s: ...
+        @agentops_otel.session("triage")      # or bare @agentops_otel.session: named after the function
+        def run(): ...
     """
+
+    def __new__(cls, name: Any = None, tags: Sequence[str] | None = None, **attributes: Any) -> Any:
+        if callable(name):  # bare `@session`
+            return cls(None, tags, **attributes)(name)
+        return super().__new__(cls)
 
     def __init__(self, name: str | None = None, tags: Sequence[str] | None = None, **attributes: Any) -> None:
         self._name, self._tags, self._attributes = name, tags, attributes
@@ -261,6 +285,12 @@ class session:
             handle.end("Fail", _reason(exc))
         else:
             handle.end("Success")
+
+    async def __aenter__(self) -> SessionHandle:
+        return self.__enter__()
+
+    async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: _F) -> _F:
         name = self._name or func.__name__
