@@ -43,9 +43,10 @@ def test_a_trace_without_our_session_root_replays_with_its_root_standing_in():
     ]
     (session,) = build_sessions(records)
     assert session.session_id == TRACE and not session.is_agentops_session
-    assert [(s.kind, s.name, s.offset_ns) for s in session.steps] == [
-        ("tool", "search", 1_000),
-        ("llm", "gpt-4o", 3_000),
+    assert [(s.kind, s.name, s.depth, s.offset_ns) for s in session.steps] == [
+        ("agent", "planner", 0, 0),  # the stand-in root is a step too
+        ("tool", "search", 1, 1_000),
+        ("llm", "gpt-4o", 1, 3_000),
     ]
     assert session.end_state == "Indeterminate" and session.duration == 8e-6
     assert session.cost is None and session.unpriced_steps == session.llm_events  # no price: unknown, not zero
@@ -70,3 +71,24 @@ def test_orphans_still_count_as_steps_and_the_deepest_failure_is_blamed():
     assert [s.depth for s in session.steps] == [1, 2, 1]
     assert session.failing_step.name == "y" and session.failing_step.error.type == "KeyError"
     assert session.end_state == "Indeterminate"  # ended with no verdict recorded
+
+
+def test_an_llm_call_made_outside_any_session_counts_with_its_tokens():
+    call = span(
+        "a" * 16,
+        None,
+        "chat gpt-4o",
+        0,
+        10,
+        **{
+            sc.GEN_AI_OPERATION_NAME: "chat",
+            sc.GEN_AI_REQUEST_MODEL: "gpt-4o",
+            sc.GEN_AI_USAGE_INPUT_TOKENS: 100_000,
+            sc.GEN_AI_USAGE_OUTPUT_TOKENS: 10_000,
+            sc.AGENTOPS_COST_STATUS: "priced",
+            sc.AGENTOPS_COST_USD: 0.35,
+        },
+    )
+    session = build_session([call])
+    assert session.llm_calls == 1 and session.usage.total_tokens == 110_000
+    assert session.cost == 0.35

@@ -497,6 +497,10 @@ def build_session(records: Iterable[SpanRecord], url: str | None = None) -> Sess
             steps.append(_make_step(record, depth, root.start_ns))
             walk(record.span_id, depth + 1)
 
+    if root.attributes.get(sc.AGENTOPS_SPAN_TYPE) != sc.SpanTypeValues.SESSION and step_kind(root) != "other":
+        # Another instrumentation's root stands in for the session and is a step of it too: an LLM
+        # call or tool call made outside any session still counts, with its tokens and cost.
+        steps.append(_make_step(root, 0, root.start_ns))
     walk(root.span_id, 1)
     # Spans whose parent is missing from the trace (lost or sampled out) still count as steps.
     for record in spans:

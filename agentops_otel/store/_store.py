@@ -234,18 +234,19 @@ class LocalStore:
             self._conn.execute("BEGIN")  # one snapshot for the rows and their totals
             try:
                 rows = self._conn.execute(sql, args).fetchall()
-                totals = {r[0]: self._llm_totals(r[0], r[9]) for r in rows}
+                totals = {r[0]: self._llm_totals(r[0]) for r in rows}
             finally:
                 self._conn.execute("COMMIT")
         return [_summary(row, totals[row[0]]) for row in rows]
 
-    def _llm_totals(self, trace_id: str, root_span_id: str | None) -> tuple[Any, ...]:
-        # The root is never a step of its session, even when it is an LLM call.
+    def _llm_totals(self, trace_id: str) -> tuple[Any, ...]:
+        # As in the Session model: our session root is never an LLM step; another instrumentation's
+        # root that is an LLM call stands in for the session and counts.
         return self._conn.execute(
             "SELECT count(*), total(input_tokens), total(output_tokens), total(cache_read_tokens),"
             " total(cache_write_tokens), total(reasoning_tokens), total(cost_usd), min(priced)"
-            " FROM spans WHERE trace_id = ? AND step_kind = 'llm' AND span_id IS NOT ?",
-            (trace_id, root_span_id),
+            " FROM spans WHERE trace_id = ? AND step_kind = 'llm'",
+            (trace_id,),
         ).fetchone()  # type: ignore[no-any-return]
 
     def find(self, ident: str) -> list[tuple[str, str]]:
