@@ -166,6 +166,13 @@ class Pipeline:
     recorder: Recorder
     processors: tuple[SpanProcessor, ...]
     created_provider: bool
+    pid: int = field(default_factory=os.getpid)
+
+    def session_ended(self) -> None:
+        """In a worker process (multiprocessing pools end theirs with SIGTERM, past every exit hook),
+        a finished session is flushed right away; the main process keeps batching."""
+        if os.getpid() != self.pid:
+            self.force_flush()
 
     @property
     def tracer(self) -> trace.Tracer:
@@ -255,6 +262,11 @@ def init(
         if instrument_llm if instrument_llm is not None else env_bool(ENV_INSTRUMENT, True):
             instrument_llm_clients(_pipeline)
         atexit.register(_at_exit)
+        if hasattr(os, "register_at_fork"):
+            from multiprocessing import util
+
+            os.register_at_fork(after_in_child=_forget_parent_sessions)
+            util.register_after_fork(_pipeline, _flush_at_child_exit)
         return _pipeline.provider
 
 
@@ -352,6 +364,20 @@ def shutdown() -> None:
             for processor in pipeline.processors:
                 processor.shutdown()
         _pipeline = None
+
+
+def _forget_parent_sessions() -> None:
+    """In a forked child the parent's open sessions stay the parent's to end."""
+    from .capture import _sessions
+
+    _sessions.forget_open_sessions()
+
+
+def _flush_at_child_exit(_: Pipeline) -> None:
+    """A multiprocessing child leaves through os._exit, past atexit: flush at its own exit instead."""
+    from multiprocessing import util
+
+    util.Finalize(None, _at_exit, exitpriority=10)
 
 
 def _at_exit() -> None:

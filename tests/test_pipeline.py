@@ -205,3 +205,42 @@ def test_sampled_out_sessions_never_raise_and_still_read_back(tmp_path):
     for name, tags, state, reason, steps, has_url in seen[:-1]:
         assert (name, tags, state, reason, has_url) == ("broken", ["t"], "Fail", "ValueError: x cannot be None", True)
         assert steps in (0, 1)  # sampled out: no steps; sampled in: the failing lookup
+
+
+def test_sessions_recorded_in_forked_worker_processes_reach_the_store(tmp_path):
+    script = tmp_path / "workers.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import multiprocessing as mp
+            import agentops_otel as agentops
+            agentops.init()
+
+            @agentops.record_tool("work")
+            def work_step(i):
+                return i
+
+            def work(i):
+                with agentops.session(f"child-{i}"):
+                    work_step(i)
+
+            if __name__ == "__main__":
+                agentops.start_session(name="parent")
+                ctx = mp.get_context("fork")
+                processes = [ctx.Process(target=work, args=(i,)) for i in range(2)]
+                for p in processes:
+                    p.start()
+                for p in processes:
+                    p.join()
+                with ctx.Pool(2) as pool:  # the pool's workers end with SIGTERM on leaving the block
+                    pool.map(work, range(2, 5))
+                agentops.end_session("Success")
+            """
+        )
+    )
+    run_python(script.read_text(), tmp_path)
+    from agentops_otel.sources import open_source
+
+    sessions = open_source(f"store:{tmp_path / 'traces.db'}").sessions()
+    assert sorted(s.name for s in sessions) == ["child-0", "child-1", "child-2", "child-3", "child-4", "parent"]
+    assert {s.end_state for s in sessions} == {"Success"}

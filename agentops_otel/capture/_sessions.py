@@ -140,6 +140,9 @@ class SessionHandle:
         self.span.end(end_time=self._end_ns)
         with _open_lock:
             _open.pop(self.session_id, None)
+        pipeline = _pipeline.current_pipeline()
+        if pipeline is not None:
+            pipeline.session_ended()
 
     def get(self) -> Session:
         """This session as recorded so far (a fresh read model each call)."""
@@ -235,6 +238,13 @@ def end_session(end_state: Any = "Success", end_state_reason: str | None = None,
         _log.warning("end_session() called with no active session in this context")
         return None
     return handle.end(end_state, end_state_reason)
+
+
+def forget_open_sessions() -> None:
+    """In a forked child: the sessions open in the parent are not this process's to end."""
+    global _open_lock
+    _open_lock = threading.Lock()  # the parent's lock may have been held at the fork
+    _open.clear()
 
 
 def end_all_sessions(end_state: Any = "Indeterminate", end_state_reason: str | None = None) -> None:
