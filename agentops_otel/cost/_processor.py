@@ -23,6 +23,7 @@ from time import time_ns
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.trace import StatusCode
 
 from .. import semconv as sc
 from .._config import debug_mode
@@ -35,6 +36,11 @@ _log = logging.getLogger("agentops_otel.cost")
 _PROCESSOR_METHODS = ("on_start", "on_end", "shutdown", "force_flush")
 _SESSION = sc.SpanTypeValues.SESSION.value
 _LLM = sc.SpanTypeValues.LLM.value
+
+
+def _refused(span: ReadableSpan, attrs: dict) -> bool:
+    status = attrs.get(sc.HTTP_RESPONSE_STATUS_CODE)
+    return span.status.status_code is StatusCode.ERROR and isinstance(status, int) and status >= 400
 
 
 class CostProcessor(SpanProcessor):
@@ -106,6 +112,10 @@ class CostProcessor(SpanProcessor):
             tokens, quote = None, str(exc)
         else:
             quote = self._pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
+        if tokens is None and _refused(span, attrs):
+            # The provider answered with an error status and no usage: such requests are not billed.
+            status = attrs[sc.HTTP_RESPONSE_STATUS_CODE]
+            quote = Quote(0, 0, 0, 1, f"not billed: the provider answered HTTP {status}")
         attrs.update(cost_attributes(quote))
         if session_id:
             self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)
