@@ -101,3 +101,13 @@ def test_the_installed_command_reports_errors_without_a_traceback(tmp_path):
     assert done.stdout == ""
     assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1
+
+
+def test_the_bare_command_prints_the_readable_help_not_an_error_line():
+    result = CliRunner().invoke(main, [])
+    assert result.exit_code == 2
+    assert not result.stderr.startswith("error: ")
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("Usage: ")
+    assert any(line.strip().startswith("sessions") for line in lines)
+    assert "Commands:" in lines

@@ -18,7 +18,8 @@ here. Modules are imported only when their command runs or `--help` lists it, so
 
 Errors: every `agentops_otel.errors.AgentOpsOtelError` (StoreError, SourceError,
 SessionNotFoundError, ConfigurationError) raised by a command, every click usage error and
-`UserError("...")` print one line `error: ...` on stderr and exit with status 2, never a traceback.
+`UserError("...")` print one line `error: ...` on stderr and exit with status 2, never a traceback
+(a bare `agentops-otel` prints the help instead, as click does).
 Wrap a block in `with user_errors():` when you call a command function directly (not through `main`).
 Other helpers: `parse_since("2h")` (ns since the epoch), `color_option` + `use_color()`,
 `terminal_width()`. A command ends with status 0 by returning, or another status with
@@ -91,6 +92,9 @@ class _CommandsByModule(click.Group):
         except click.exceptions.Abort:
             click.echo("aborted", err=True)
             sys.exit(1)
+        except click.exceptions.NoArgsIsHelpError as exc:  # bare `agentops-otel`: the help, as click prints it
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
             click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
