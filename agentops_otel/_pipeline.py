@@ -54,8 +54,6 @@ _AGENTOPS_INIT_KWARGS = frozenset(
         "endpoint",
         "max_wait_time",
         "max_queue_size",
-        "instrument_llm_calls",
-        "auto_start_session",
         "skip_auto_end_session",
         "env_data_opt_out",
         "inherited_session_id",
@@ -216,15 +214,20 @@ def init(
     prices_file: str | os.PathLike[str] | None = None,
     default_tags: list[str] | tuple[str, ...] | None = None,
     tags: list[str] | tuple[str, ...] | None = None,
+    auto_start_session: bool = False,
     **agentops_kwargs: Any,
 ) -> SDKTracerProvider:
     """Start recording: join the application's TracerProvider (or create one) and add our pipeline.
 
     Idempotent: later calls keep the same provider and exporters and only update the settings they
     name. `api_key` (and the other AgentOps init arguments) are accepted and ignored, so code written
-    for AgentOps runs unchanged. With nothing configured, spans go to the local store.
+    for AgentOps runs unchanged; `auto_start_session=True` starts a session as AgentOps' init did (off by
+    default here: an OpenTelemetry application starts its own). With nothing configured, spans go to the
+    local store.
     """
     del api_key  # Nothing to authenticate against: the user's own OpenTelemetry stack is the backend.
+    if instrument_llm is None and "instrument_llm_calls" in agentops_kwargs:  # AgentOps' name for it
+        instrument_llm = bool(agentops_kwargs.pop("instrument_llm_calls"))
     unknown = set(agentops_kwargs) - _AGENTOPS_INIT_KWARGS
     if unknown:
         raise ConfigurationError(f"init() got unexpected arguments: {', '.join(sorted(unknown))}")
@@ -253,14 +256,15 @@ def init(
         if default_tags is not None or tags is not None:
             settings.default_tags = tuple(default_tags or ()) + tuple(tags or ())
         if _pipeline is not None:
-            if tracer_provider is not None and tracer_provider is not _pipeline.provider:
-                _log.warning("init() was already called with another TracerProvider; keeping the first")
+            _update(_pipeline, tracer_provider, store_path, prices_file)
+            _auto_start(auto_start_session)
             return _pipeline.provider
         if store_path is not None:
             settings.store_path = Path(store_path)
         _pipeline = _build(settings, tracer_provider, store, service_name, service_version, environment)
         if instrument_llm if instrument_llm is not None else env_bool(ENV_INSTRUMENT, True):
             instrument_llm_clients(_pipeline)
+        _auto_start(auto_start_session)
         atexit.register(_at_exit)
         if hasattr(os, "register_at_fork"):
             from multiprocessing import util
@@ -268,6 +272,31 @@ def init(
             os.register_at_fork(after_in_child=_forget_parent_sessions)
             util.register_after_fork(_pipeline, _flush_at_child_exit)
         return _pipeline.provider
+
+
+def _update(pipeline: Pipeline, tracer_provider: Any, store_path: Any, prices_file: Any) -> None:
+    """What a later init() call can still change, and a warning for what it cannot."""
+    if tracer_provider is not None and tracer_provider is not pipeline.provider:
+        _log.warning("init() was already called with another TracerProvider; keeping the first")
+    if store_path is not None and Path(store_path) != pipeline.settings.store_path:
+        _log.warning(
+            "init() was already called: spans keep going to %s (store_path is set by the first call)",
+            pipeline.settings.store_path,
+        )
+    if prices_file is not None:
+        from .cost import CostProcessor, Pricer
+
+        pricer = Pricer(prices_file)  # a bad file raises here, in the caller's init()
+        for processor in pipeline.processors:
+            if isinstance(processor, CostProcessor):
+                processor.pricer = pricer
+
+
+def _auto_start(wanted: bool) -> None:
+    from .capture import current_handle, start_session
+
+    if wanted and current_handle() is None:
+        start_session()
 
 
 def _build(

@@ -244,3 +244,23 @@ def test_sessions_recorded_in_forked_worker_processes_reach_the_store(tmp_path):
     sessions = open_source(f"store:{tmp_path / 'traces.db'}").sessions()
     assert sorted(s.name for s in sessions) == ["child-0", "child-1", "child-2", "child-3", "child-4", "parent"]
     assert {s.end_state for s in sessions} == {"Success"}
+
+
+def test_a_later_init_applies_a_prices_file_and_auto_start_session_starts_one(tmp_path):
+    prices = tmp_path / "prices.json"
+    prices.write_text('{"models": [{"model": "acme-7b", "input_mtok": 1.0, "output_mtok": 2.0}]}')
+    out = run_python(
+        f"""
+        import json
+        import agentops_otel as agentops
+        from agentops_otel import LLMEvent
+        agentops.init()
+        agentops.init(prices_file={str(prices)!r}, auto_start_session=True)   # AgentOps style
+        agentops.record(LLMEvent(model="acme-7b", prompt="hi", completion="ok",
+                                 prompt_tokens=1_000_000, completion_tokens=500_000))
+        session = agentops.end_session("Success")
+        print(json.dumps([session.cost, session.llm_calls, session.end_state]))
+        """,
+        tmp_path,
+    )
+    assert json.loads(out.stdout) == [2.0, 1, "Success"]

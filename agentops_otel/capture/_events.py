@@ -30,6 +30,7 @@ def _ns(value: Any) -> int | None:
 class _Event:
     init_timestamp: Any = field(default=None, kw_only=True)
     end_timestamp: Any = field(default=None, kw_only=True)
+    agent_id: Any = field(default=None, kw_only=True)  # accepted for AgentOps compatibility
     span_id: str | None = field(default=None, init=False)  # set by record()
 
 
@@ -39,6 +40,7 @@ class ActionEvent(_Event):
     params: Any = None
     returns: Any = None
     logs: Any = None
+    screenshot: Any = None  # accepted for AgentOps compatibility; not recorded
 
 
 @dataclass
@@ -57,6 +59,8 @@ class LLMEvent(_Event):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     provider: str | None = None
+    thread_id: Any = None  # accepted for AgentOps compatibility
+    cost: float | None = None  # accepted for AgentOps compatibility; cost comes from the price tables
 
 
 @dataclass

@@ -62,7 +62,7 @@ class CostProcessor(SpanProcessor):
                 )
         self._downstream = processors
         self._ending = tuple(p for p in processors if callable(getattr(p, "_on_ending", None)))
-        self._pricer = pricer if pricer is not None else Pricer()
+        self.pricer = pricer if pricer is not None else Pricer()
         self._totals = SessionTotalsTable(max_open_sessions)
 
     @property
@@ -111,7 +111,7 @@ class CostProcessor(SpanProcessor):
         except ValueError as exc:
             tokens, quote = None, str(exc)
         else:
-            quote = self._pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
+            quote = self.pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
         if tokens is None and _refused(span, attrs):
             # The provider answered with an error status and no usage: such requests are not billed.
             status = attrs[sc.HTTP_RESPONSE_STATUS_CODE]
