@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -342,7 +343,8 @@ def test_a_missing_recording_file_is_named_and_no_store_is_created(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AGENTOPS_OTEL_STORE_PATH", raising=False)
-    missing = pytest.raises(PlaybackError, match=r"no recording file recordings/typo\.json")
-    with missing, playback("recordings/typo.json"):
-        pass
+    for spec in ("recordings/typo.json", "typo.json", "typo.json.gz", "recordings/typo", Path("typo")):
+        missing = pytest.raises(PlaybackError, match=rf"no recording file at {re.escape(str(spec))}: export one")
+        with missing, playback(spec):
+            pass
     assert list(tmp_path.iterdir()) == []

@@ -78,7 +78,7 @@ def _file_kind(spec: str | os.PathLike[str] | None) -> str | None:
 def _looks_like_a_file(spec: str | os.PathLike[str]) -> bool:
     """A path rather than a session id: looking it up as an id would open (and create) the local store."""
     text = os.fspath(spec)
-    return isinstance(spec, os.PathLike) or text.endswith(".json") or os.sep in text
+    return isinstance(spec, os.PathLike) or text.endswith((".json", ".json.gz")) or "/" in text or os.sep in text
 
 
 def load_recording(
@@ -103,7 +103,7 @@ def load_recording(
     elif session is None:
         raise PlaybackError("playback needs a session: a Session, a recording file, or a session id (and source)")
     elif source is None and _looks_like_a_file(session):
-        raise PlaybackError(f"no recording file {session}: export one with `agentops-otel export ID -o {session}`")
+        raise PlaybackError(f"no recording file at {session}: export one with `agentops-otel export ID -o {session}`")
     else:
         from ..sources import open_source
 
