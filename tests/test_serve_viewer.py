@@ -94,6 +94,14 @@ def test_bad_filters_unknown_sessions_and_broken_sources_are_answered_not_crashe
         assert _get(url + "?since=yesterdayish")[0] == 400
         assert "neither a duration" in _get(url + "?since=yesterdayish")[1]
         assert _get(url + "?limit=many")[0] == 400
+        for bad in ("status=bogus", "limit=0", "limit=-3", f"limit={10**30}", "since=2h%20ago"):
+            for route in ("", "api/sessions"):
+                status, body, _ = _get(f"{url}{route}?{bad}")
+                assert status == 400, (bad, route, body)
+                assert bad.split("=")[0] + " " in body
+        status, body, _ = _get(url + "api/sessions?status=bogus")
+        assert "not one of Success, Fail, Indeterminate, open" in body
+        assert _get(url + "api/sessions?status=fail")[0] == 200
         missing = _get(url + "sessions/ghost")
         assert missing[0] == 404 and "no session 'ghost'" in missing[1]
         assert _get(url + "nothing-here")[0] == 404
@@ -102,6 +110,18 @@ def test_bad_filters_unknown_sessions_and_broken_sources_are_answered_not_crashe
     with running(open_source(str(broken))) as url:
         status, page, _ = _get(url)
     assert status == 502 and "not valid JSON" in page
+
+
+def test_bad_filters_on_a_store_source_are_400_not_502(tmp_path):
+    from agentops_otel.store import LocalStore
+
+    store = tmp_path / "traces.db"
+    LocalStore(store).close()
+    with running(open_source(str(store))) as url:
+        for bad in ("status=bogus", "limit=0", f"limit={10**30}"):
+            assert _get(f"{url}?{bad}")[0] == 400, bad
+            assert _get(f"{url}api/sessions?{bad}")[0] == 400, bad
+        assert _get(url + "?status=open")[0] == 200
 
 
 def test_a_request_for_another_host_name_is_refused(traces):

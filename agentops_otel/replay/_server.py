@@ -21,12 +21,15 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .. import semconv as sc
 from ..errors import AgentOpsOtelError, SessionNotFoundError
 from ..model import SessionSummary
 from ..sources import TraceSource
 
 _log = logging.getLogger("agentops_otel")
 DEFAULT_LIMIT = 200
+_MAX_LIMIT = 100_000  # larger does not fit the store's query (and no page shows that many rows)
+_STATUSES = {str(v).lower(): str(v) for v in (*sc.SessionEndStateValues, "open")}  # what every source filters on
 _LIST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
 _STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1d2330}
 table{border-collapse:collapse;width:100%}
@@ -57,11 +60,14 @@ def _filters(query: dict[str, list[str]]) -> dict[str, Any]:
 
     tags = [t.strip() for value in query.get("tag", []) for t in value.split(",") if t.strip()]
     limit = one("limit")
-    if limit is not None and not limit.isdigit():
-        raise BadRequest(f"limit {limit!r} is not a whole number")
+    if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= _MAX_LIMIT):
+        raise BadRequest(f"limit {limit!r} is not a whole number from 1 to {_MAX_LIMIT}")
+    status = one("status")
+    if status is not None and status.lower() not in _STATUSES:
+        raise BadRequest(f"status {status!r} is not one of {', '.join(_STATUSES.values())}")
     since = one("since")
     return {
-        "status": one("status"),
+        "status": _STATUSES[status.lower()] if status else None,
         "service": one("service"),
         "tags": tags,
         "since_ns": _since(since) if since else None,
