@@ -47,8 +47,7 @@ def _redact_pair(match: re.Match[str]) -> str:
 
 
 def scrub_text(text: str) -> str:
-    lowered = text.lower()
-    if not any(hint in lowered for hint in _HINTS):
+    if not _needs_scrubbing(text):
         return text
     text = _AUTH_HEADER.sub(REDACTED, _PROVIDER_KEY.sub(REDACTED, text))
     if ":" in text or "=" in text:
@@ -89,9 +88,19 @@ def _plain(value: Any, depth: int = 0) -> Any:
     return scrub_text(_safe_repr(value))
 
 
+def _needs_scrubbing(text: str) -> bool:
+    lowered = text.lower()
+    return any(hint in lowered for hint in _HINTS)
+
+
 def to_json(value: Any, limit: int) -> tuple[str, bool]:
     """Serialise `value` for a span attribute. Returns (text, truncated)."""
-    text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
+    try:  # fast path: plain JSON data holding nothing that looks like a credential
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError):  # other types, NaN, non-string keys: the careful walk below
+        text = ""
+    if not text or _needs_scrubbing(text):
+        text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
     if len(text) <= limit:
         return text, False
     return text[:limit] + f"…[truncated {len(text) - limit} chars]", True

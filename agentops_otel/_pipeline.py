@@ -13,6 +13,7 @@ only receive spans enriched with cost. We create (and set globally) a provider o
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import threading
@@ -70,7 +71,7 @@ _INSTRUMENTORS = (
     ("agentops_openai", "agentops_otel.instrumentation.openai", "OpenAIInstrumentor"),
     ("agentops_anthropic", "agentops_otel.instrumentation.anthropic", "AnthropicInstrumentor"),
 )
-_RECORDER_MAX_TRACES = 2_000
+_RECORDER_MAX_SPANS = 20_000
 
 
 @dataclass
@@ -118,14 +119,17 @@ class SessionContextProcessor(SpanProcessor):
 class Recorder(SpanProcessor):
     """Keeps the spans of recent sessions in memory, open ones included, for `get_session()`.
 
-    Bounded: only spans that belong to a session, and only the newest traces.
+    Cheap on the hot path: an ended span is kept as it is and converted only when read back. Bounded
+    by spans, not traces (sessions vary from one step to thousands): the oldest traces go first, the
+    newest one always stays.
     """
 
-    def __init__(self, max_traces: int = _RECORDER_MAX_TRACES) -> None:
+    def __init__(self, max_spans: int = _RECORDER_MAX_SPANS) -> None:
         self._lock = threading.Lock()
-        self._ended: OrderedDict[str, dict[str, SpanRecord]] = OrderedDict()
+        self._ended: OrderedDict[int, list[ReadableSpan]] = OrderedDict()  # trace id -> spans
         self._open: dict[int, Any] = {}  # span id -> live span
-        self._max_traces = max_traces
+        self._count = 0
+        self._max_spans = max_spans
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
         if span.attributes.get(sc.SESSION_ID) is not None:
@@ -135,26 +139,28 @@ class Recorder(SpanProcessor):
     def on_end(self, span: ReadableSpan) -> None:
         if span.attributes is None or span.attributes.get(sc.SESSION_ID) is None:
             return
-        record = from_readable_span(span)
+        context = span.context
         with self._lock:
-            self._open.pop(span.context.span_id, None)
-            trace_spans = self._ended.get(record.trace_id)
-            if trace_spans is None:
-                trace_spans = self._ended[record.trace_id] = {}
-                while len(self._ended) > self._max_traces:
-                    self._ended.popitem(last=False)
-            trace_spans[record.span_id] = record
+            self._open.pop(context.span_id, None)
+            spans = self._ended.get(context.trace_id)
+            if spans is None:
+                spans = self._ended[context.trace_id] = []
+            spans.append(span)
+            self._count += 1
+            while self._count > self._max_spans and len(self._ended) > 1:
+                self._count -= len(self._ended.popitem(last=False)[1])
 
     def records(self, trace_id: int | str) -> list[SpanRecord]:
         """Every span of one trace seen so far: ended ones as exported, open ones as they are now."""
-        hex_id = trace_id if isinstance(trace_id, str) else format(trace_id, "032x")
+        key = int(trace_id, 16) if isinstance(trace_id, str) else trace_id
         with self._lock:
-            ended = dict(self._ended.get(hex_id, {}))
-            live = [s for s in self._open.values() if format(s.context.trace_id, "032x") == hex_id]
+            ended = list(self._ended.get(key, ()))
+            live = [s for s in self._open.values() if s.context.trace_id == key]
+        records = {r.span_id: r for r in map(from_readable_span, ended)}
         for span in live:
             record = from_readable_span(span)
-            ended.setdefault(record.span_id, record)
-        return list(ended.values())
+            records.setdefault(record.span_id, record)
+        return list(records.values())
 
 
 @dataclass
@@ -172,7 +178,7 @@ class Pipeline:
         if os.getpid() != self.pid:
             self.force_flush()
 
-    @property
+    @functools.cached_property
     def tracer(self) -> trace.Tracer:
         return self.provider.get_tracer("agentops_otel", _version())
 

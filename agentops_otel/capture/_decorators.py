@@ -125,6 +125,9 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
             tr = tracer()
             if tr is None:
                 return None, None
+            parent = trace.get_current_span().get_span_context()
+            if parent.is_valid and not parent.trace_flags.sampled:
+                return None, None  # inside a sampled-out session: no span, and no content work
             attrs = dict(static)
             content_attributes(kind.params_key, _bound_arguments(signatures, wrapped, args, kwargs), attrs)
             if run is not wrapped:

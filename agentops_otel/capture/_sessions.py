@@ -114,12 +114,16 @@ class SessionHandle:
 
     def end(self, end_state: Any = "Success", end_state_reason: str | None = None) -> Session:
         """End this session (once; later calls change nothing) and return it as a Session."""
+        self.close(end_state, end_state_reason)
+        return self.get()
+
+    def close(self, end_state: Any = "Success", end_state_reason: str | None = None) -> None:
+        """End this session without reading it back (cheaper than `end()` when the result is unused)."""
         state = _end_state(end_state)
         with self._lock:
             if self.end_state is None:
                 self._finish(state, end_state_reason)
         _leave(self)
-        return self.get()
 
     def _finish(self, state: str, reason: str | None) -> None:
         self.end_state, self.end_state_reason = state, reason
@@ -252,7 +256,7 @@ def end_all_sessions(end_state: Any = "Indeterminate", end_state_reason: str | N
     with _open_lock:
         handles = list(_open.values())
     for handle in handles:
-        handle.end(end_state, end_state_reason)
+        handle.close(end_state, end_state_reason)
 
 
 def get_session() -> Session | None:
@@ -292,9 +296,9 @@ class session:  # lower case: used like a function, `with session(...)` and `@se
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         handle = self._handles.pop()
         if exc is not None:
-            handle.end("Fail", _reason(exc))
+            handle.close("Fail", _reason(exc))
         else:
-            handle.end("Success")
+            handle.close("Success")
 
     async def __aenter__(self) -> SessionHandle:
         return self.__enter__()
