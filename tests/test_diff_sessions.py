@@ -33,7 +33,7 @@ def test_two_runs_of_the_same_steps_do_not_diverge():
             "different input to 'gpt-4o-2024-08-06': [0].parts[0].content: I was charged twice vs Refund me",
         ),
         ({"tool_name": "search"}, 2, "different tool: 'lookup' vs 'search'"),
-        ({"fail": False}, 3, "error only in recorded: ValueError: customer_id cannot be None"),
+        ({"fail": False}, 3, "error only in A: ValueError: customer_id cannot be None"),
         ({"extra_steps": 1}, 3, "different action: 'fetch_customer_data' vs 'step_0'"),
     ],
 )
@@ -50,10 +50,12 @@ def test_a_session_that_stops_early_is_missing_steps():
     records = [from_readable_span(s) for s in session_spans("run-b", extra_steps=2)]
     cut = build_session([r for r in records if r.name != "fetch_customer_data"])
     result = diff_sessions(longer, cut)
-    assert result.first_divergence.reason == "missing step in actual: action 'fetch_customer_data'"
+    assert result.first_divergence.reason == "missing step in B: action 'fetch_customer_data'"
     assert result.first_divergence.actual is None
     reverse = diff_sessions(cut, longer).first_divergence
-    assert reverse.reason == "extra step in actual: action 'fetch_customer_data'" and reverse.recorded is None
+    assert reverse.reason == "extra step in B: action 'fetch_customer_data'" and reverse.recorded is None
+    as_playback = diff_sessions(longer, cut, labels=("recorded", "actual")).first_divergence
+    assert as_playback.reason == "missing step in actual: action 'fetch_customer_data'"
 
 
 def _with(step, **changes):
@@ -63,7 +65,7 @@ def _with(step, **changes):
 def test_argument_and_kind_differences_say_where():
     tool = _session().tool_events[0]
     assert compare_steps(tool, _with(tool, params={"query": "I was charged twice", "page": 2})) == (
-        "different arguments to 'lookup': page only in actual"
+        "different arguments to 'lookup': page only in B"
     )
     assert compare_steps(tool, _with(tool, params={"query": None})) == (
         "different arguments to 'lookup': query: I was charged twice vs null"
@@ -95,14 +97,22 @@ def test_ids_minted_per_run_do_not_count_as_a_difference():
 def test_the_side_by_side_rendering_marks_each_row_and_the_divergence():
     text = diff_sessions(_session("run-a"), _session("run-b", tool_name="search")).render(120)
     lines = text.splitlines()
-    assert lines[0].split("|")[0].strip().endswith("recorded: run-a (Fail, 3 steps)")
-    assert lines[1].lstrip().startswith("1=")
-    assert lines[2].lstrip().startswith("2≠") and lines[2].endswith("<-")
-    assert "lookup" in lines[2].split("|")[0] and "search" in lines[2].split("|")[1]
-    assert 'gpt-4o-2024-08-06 "I was charged twice"' in lines[1]  # an LLM call shows its last message
-    assert 'lookup query="I was charged twice"' in lines[2]  # a tool call shows its arguments
+    assert lines[:3] == ["A: run-a (Fail, 3 steps)", "B: run-b (Fail, 3 steps)", f"{'':7}{'A':<55} | B"]
+    lines = lines[3:]
+    assert lines[0].lstrip().startswith("1=")
+    assert lines[1].lstrip().startswith("2≠") and lines[1].endswith("<-")
+    assert "lookup" in lines[1].split("|")[0] and "search" in lines[1].split("|")[1]
+    assert 'gpt-4o-2024-08-06 "I was charged twice"' in lines[0]  # an LLM call shows its last message
+    assert 'lookup query="I was charged twice"' in lines[1]  # a tool call shows its arguments
     assert lines[-1] == "First divergence at step 2: different tool: 'lookup' vs 'search'"
     assert all(len(line) <= 123 for line in lines)
+
+
+def test_long_ids_are_shown_whole_at_a_narrow_width_with_neutral_labels():
+    long_a, long_b = "e56203c5-2584-4628-b04b-e4f6d55fb61b", "83f7bd8e-8768-4c81-b6e5-fddbf2033db4"
+    text = diff_sessions(_session(long_a), _session(long_b, tool_name="search")).render(80)
+    assert text.splitlines()[:2] == [f"A: {long_a} (Fail, 3 steps)", f"B: {long_b} (Fail, 3 steps)"]
+    assert "recorded" not in text and "actual" not in text
 
 
 def test_the_diff_command_exits_1_on_divergence_and_0_when_the_same(tmp_path):

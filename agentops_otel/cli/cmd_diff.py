@@ -10,27 +10,27 @@ from ._common import open_source_or_exit, source_option, terminal_width
 
 
 @click.command()
-@click.argument("recorded")
-@click.argument("actual")
+@click.argument("session_a", metavar="A")
+@click.argument("session_b", metavar="B")
 @source_option
 @click.option(
     "--source-b",
     "source_b_spec",
     metavar="SPEC",
     default=None,
-    help="Where to read ACTUAL from, when not the same place as RECORDED (same forms as --source).",
+    help="Where to read B from, when not the same place as A (same forms as --source).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
 @click.option("--width", type=click.IntRange(min=40), help="Line width (default: the terminal's).")
 def command(
-    recorded: str,
-    actual: str,
+    session_a: str,
+    session_b: str,
     source_spec: str | None,
     source_b_spec: str | None,
     as_json: bool,
     width: int | None,
 ) -> None:
-    """Compare two sessions step by step (ids, trace ids or unique prefixes).
+    """Compare two sessions A and B step by step (ids, trace ids or unique prefixes).
 
     Exit status: 0 when the step sequences match, 1 when they diverge, 2 on an error.
     """
@@ -38,7 +38,7 @@ def command(
 
     source_a = open_source_or_exit(source_spec)
     source_b = open_source_or_exit(source_b_spec) if source_b_spec else source_a
-    result = diff_sessions(source_a.session(recorded), source_b.session(actual))
+    result = diff_sessions(source_a.session(session_a), source_b.session(session_b))
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:

@@ -1,7 +1,8 @@
 """Two sessions' step sequences side by side, and the first step where they diverge.
 
     from agentops_otel.replay._diff import diff_sessions, compare_steps
-    result = diff_sessions(recorded, actual)
+    result = diff_sessions(a, b)                      # sides labelled "A" and "B"
+    result = diff_sessions(recorded, actual, labels=("recorded", "actual"))
     if result.first_divergence:
         print(result.first_divergence.describe())   # "step 2: different tool: 'lookup' vs 'search'"
     print(result.render(width=120))
@@ -37,26 +38,30 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _first_difference(a: Any, b: Any, path: str = "") -> str:
+Labels = tuple[str, str]
+NEUTRAL: Labels = ("A", "B")
+
+
+def _first_difference(a: Any, b: Any, path: str = "", labels: Labels = NEUTRAL) -> str:
     """Where two JSON-like values first differ, e.g. `customer_id: 42 vs null`."""
     if isinstance(a, dict) and isinstance(b, dict):
         for key in [*a, *(k for k in b if k not in a)]:
             inner = f"{path}.{key}" if path else str(key)
             if key not in a or key not in b:
-                return f"{inner} only in {'recorded' if key in a else 'actual'}"
+                return f"{inner} only in {labels[0] if key in a else labels[1]}"
             if a[key] != b[key]:
-                return _first_difference(a[key], b[key], inner)
+                return _first_difference(a[key], b[key], inner, labels)
     if isinstance(a, list) and isinstance(b, list):
         for i, (x, y) in enumerate(zip(a, b, strict=False)):
             if x != y:
-                return _first_difference(x, y, f"{path}[{i}]")
+                return _first_difference(x, y, f"{path}[{i}]", labels)
         if len(a) != len(b):
             return f"{path or 'value'} has {len(a)} items vs {len(b)}"
     return f"{path + ': ' if path else ''}{_short(a)} vs {_short(b)}"
 
 
-def compare_steps(a: Step, b: Step) -> str | None:
-    """Why step `b` (actual) is not the step `a` (recorded) was; None when they are equivalent."""
+def compare_steps(a: Step, b: Step, labels: Labels = NEUTRAL) -> str | None:
+    """Why step `b` is not the step `a` was; None when they are equivalent. `labels` name the two sides."""
     if a.kind != b.kind:
         return f"different kind: {a.kind} {a.name!r} vs {b.kind} {b.name!r}"
     if a.name != b.name:
@@ -64,9 +69,9 @@ def compare_steps(a: Step, b: Step) -> str | None:
     params_a, params_b = _normalised(a.params), _normalised(b.params)
     if params_a != params_b:
         what = "input" if a.kind == "llm" else "arguments"
-        return f"different {what} to {a.name!r}: {_first_difference(params_a, params_b)}"
+        return f"different {what} to {a.name!r}: {_first_difference(params_a, params_b, labels=labels)}"
     if a.failed != b.failed:
-        side, error = ("actual", b.error) if b.failed else ("recorded", a.error)
+        side, error = (labels[1], b.error) if b.failed else (labels[0], a.error)
         return f"error only in {side}: {error}"
     if a.error and b.error and a.error.type != b.error.type:
         return f"different error: {a.error} vs {b.error}"
@@ -78,8 +83,8 @@ class Divergence:
     """The first step where two sessions part ways. `index` counts from 0 in start order."""
 
     index: int
-    recorded: Step | None  # None: the recorded session had no more steps
-    actual: Step | None  # None: the actual session stopped early
+    recorded: Step | None  # the first session's step (side A); None: it had no more steps
+    actual: Step | None  # the second session's step (side B); None: it stopped early
     reason: str
 
     @property
@@ -90,12 +95,12 @@ class Divergence:
         return f"step {self.number}: {self.reason}"
 
 
-def _divergence(index: int, a: Step | None, b: Step | None) -> Divergence | None:
+def _divergence(index: int, a: Step | None, b: Step | None, labels: Labels) -> Divergence | None:
     if a is None and b is not None:
-        return Divergence(index, None, b, f"extra step in actual: {b.kind} {b.name!r}")
+        return Divergence(index, None, b, f"extra step in {labels[1]}: {b.kind} {b.name!r}")
     if b is None and a is not None:
-        return Divergence(index, a, None, f"missing step in actual: {a.kind} {a.name!r}")
-    reason = compare_steps(a, b) if a is not None and b is not None else None
+        return Divergence(index, a, None, f"missing step in {labels[1]}: {a.kind} {a.name!r}")
+    reason = compare_steps(a, b, labels) if a is not None and b is not None else None
     return None if reason is None else Divergence(index, a, b, reason)
 
 
@@ -105,6 +110,7 @@ class SessionDiff:
     actual: Session
     pairs: tuple[tuple[Step | None, Step | None], ...]
     first_divergence: Divergence | None
+    labels: Labels = NEUTRAL
 
     @property
     def same(self) -> bool:
@@ -144,15 +150,18 @@ class SessionDiff:
         }
 
 
-def diff_sessions(recorded: Session, actual: Session) -> SessionDiff:
-    """Pair the two sessions' steps in start order and find the first pair that differs."""
+def diff_sessions(recorded: Session, actual: Session, labels: Labels = NEUTRAL) -> SessionDiff:
+    """Pair the two sessions' steps in start order and find the first pair that differs.
+
+    `labels` name the two sides in the text: neutral "A"/"B" unless one side is a recording.
+    """
     pairs = tuple(zip_longest(recorded.steps, actual.steps))
     first = None
     for index, (a, b) in enumerate(pairs):
-        first = _divergence(index, a, b)
+        first = _divergence(index, a, b, labels)
         if first is not None:
             break
-    return SessionDiff(recorded, actual, pairs, first)
+    return SessionDiff(recorded, actual, pairs, first, labels)
 
 
 def _message_text(message: dict[str, Any]) -> str:
@@ -204,8 +213,12 @@ def render_diff(diff: SessionDiff, width: int = 100) -> str:
     """Side-by-side text: `=` same step, `≠` different, `-`/`+` only on one side; the first
     divergence is marked with `<-` and explained below."""
     column = max(20, (width - 9) // 2)
+    label_a, label_b = diff.labels
+    # The sessions on lines of their own: an id is never cut to fit a column.
     lines = [
-        f"{'':5}  {_heading('recorded', diff.recorded)[:column]:<{column}} | {_heading('actual', diff.actual)[:column]}"
+        _heading(label_a, diff.recorded),
+        _heading(label_b, diff.actual),
+        f"{'':5}  {label_a[:column]:<{column}} | {label_b[:column]}",
     ]
     first = diff.first_divergence
     for index, (a, b) in enumerate(diff.pairs):
