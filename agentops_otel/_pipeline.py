@@ -16,6 +16,7 @@ import atexit
 import functools
 import logging
 import os
+import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -341,6 +342,7 @@ def _build(
     exporters = build_span_processors(store=store, store_path=settings.store_path)
     users = _take_user_processors(provider) if not created else []
     pricer = Pricer(settings.prices_file)
+    threading.Thread(target=pricer.warm_up, name="agentops-otel-prices", daemon=True).start()
     cost = CostProcessor([*users, recorder, *exporters], pricer=pricer)
     provider.add_span_processor(SessionContextProcessor())
     provider.add_span_processor(cost)
@@ -359,27 +361,43 @@ def _take_user_processors(provider: SDKTracerProvider) -> list[SpanProcessor]:
 
 
 def instrument_llm_clients(pipeline: Pipeline) -> None:
-    """Instrument whichever of openai / anthropic is installed, once, unless disabled by name."""
-    import importlib
+    """Instrument openai / anthropic, once each, unless disabled by name.
+
+    A library already imported is instrumented now; any other when (and if) the application imports
+    it: importing a client library costs up to a second, which an application that never uses it
+    should not pay in init().
+    """
     import importlib.util
+
+    import wrapt
 
     disabled = {name.strip() for name in os.environ.get("OTEL_PYTHON_DISABLED_INSTRUMENTATIONS", "").split(",")}
     for name, module_name, class_name in _INSTRUMENTORS:
         library = name.removeprefix("agentops_")
         if name in disabled or importlib.util.find_spec(library) is None:
             continue
-        try:
-            instrumentor = getattr(importlib.import_module(module_name), class_name)()
-            if not instrumentor.is_instrumented_by_opentelemetry:
-                instrumentor.instrument(
-                    tracer_provider=pipeline.provider,
-                    capture_content=pipeline.settings.capture,
-                    max_content_length=pipeline.settings.max_content_length,
-                )
-        except Exception:  # an instrumentation bug must not stop the user's program
-            if debug_mode():
-                raise
-            _log.exception("could not instrument %s", library)
+        instrument = functools.partial(_instrument, pipeline, library, module_name, class_name)
+        if library in sys.modules:
+            instrument()
+        else:
+            wrapt.register_post_import_hook(lambda _module, run=instrument: run(), library)
+
+
+def _instrument(pipeline: Pipeline, library: str, module_name: str, class_name: str) -> None:
+    import importlib
+
+    try:
+        instrumentor = getattr(importlib.import_module(module_name), class_name)()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(
+                tracer_provider=pipeline.provider,
+                capture_content=pipeline.settings.capture,
+                max_content_length=pipeline.settings.max_content_length,
+            )
+    except Exception:  # an instrumentation bug must not stop the user's program
+        if debug_mode():
+            raise
+        _log.exception("could not instrument %s", library)
 
 
 def shutdown() -> None:

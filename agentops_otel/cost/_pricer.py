@@ -148,6 +148,11 @@ class Pricer:
         quote = self.quote(provider, model, None if usage is None else _tokens_from_usage(usage), at)
         return PriceResult.unpriced(quote) if isinstance(quote, str) else quote.result()
 
+    def warm_up(self) -> None:
+        """Load genai-prices' snapshot now (about half a second of CPU) rather than in the first LLM
+        span's end, in the application's thread. The pipeline calls this on a background thread."""
+        get_snapshot()
+
     def quote(
         self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
     ) -> Quote | str:
