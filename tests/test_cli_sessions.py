@@ -71,13 +71,25 @@ def test_reaching_the_limit_says_how_to_see_more(store):
     assert "--limit N shows more" in result.stderr
 
 
-def test_an_empty_or_missing_store_lists_nothing_and_says_so(tmp_path):
+def test_a_missing_default_store_lists_nothing_and_says_so(tmp_path, monkeypatch):
     missing = tmp_path / "none" / "traces.db"
-    result = _run("sessions", "--source", str(missing))
+    monkeypatch.delenv("AGENTOPS_OTEL_SOURCE", raising=False)
+    monkeypatch.setenv("AGENTOPS_OTEL_STORE_PATH", str(missing))
+    result = _run("sessions")
     assert result.stdout == ""
     assert result.stderr.strip() == f"no sessions recorded yet in store:{missing}"
     assert not missing.parent.exists()
-    assert json.loads(_run("sessions", "--source", str(missing), "--json").stdout) == []
+    assert json.loads(_run("sessions", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("command", [["sessions"], ["replay", "abc"], ["check"], ["diff", "a", "b"]])
+@pytest.mark.parametrize("spec", ["{path}", "store:{path}"])
+def test_a_store_named_explicitly_that_does_not_exist_is_an_error(tmp_path, command, spec):
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, [*command, "--source", spec.format(path=missing)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().startswith(f"error: no store at {missing}: check the path")
+    assert not missing.exists()
 
 
 def test_filters_that_match_nothing_say_so(store):

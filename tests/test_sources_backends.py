@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from agentops_otel import semconv as sc
-from agentops_otel.errors import SessionNotFoundError, SourceError
+from agentops_otel.errors import ConfigurationError, SessionNotFoundError, SourceError, StoreError
 from agentops_otel.model import build_session, from_readable_span
 from agentops_otel.sources import open_source
 from agentops_otel.sources._jaeger import JaegerSource
@@ -209,3 +209,16 @@ def test_jaeger_errors_in_the_envelope_are_reported():
         source = JaegerSource(url)
         with pytest.raises(SourceError, match=r"Jaeger answered with errors: .*service' is required"):
             source.sessions(service="x")
+
+
+@pytest.mark.parametrize("kind", ["jaeger", "tempo"])
+def test_a_backend_without_a_url_shows_its_own_port_in_the_example(kind):
+    port = {"jaeger": 16686, "tempo": 3200}[kind]
+    with pytest.raises(ConfigurationError, match=rf"e\.g\. {kind}:http://127\.0\.0\.1:{port}$"):
+        open_source(f"{kind}:localhost:{port}")
+
+
+def test_a_store_file_named_explicitly_must_exist(tmp_path):
+    with pytest.raises(StoreError, match=r"no store at .*typo\.db: check the path"):
+        open_source(str(tmp_path / "typo.db"))
+    assert not (tmp_path / "typo.db").exists()

@@ -16,8 +16,8 @@ import os
 from collections.abc import Sequence
 from typing import Protocol
 
-from .._config import ENV_SOURCE
-from ..errors import ConfigurationError
+from .._config import ENV_SOURCE, store_path
+from ..errors import ConfigurationError, StoreError
 from ..model import Session, SessionSummary
 
 
@@ -58,13 +58,17 @@ def open_source(spec: str | None = None) -> TraceSource:
     if scheme == "store":
         from ._store import StoreSource
 
-        return StoreSource(rest or None)
+        store = StoreSource(rest or None)
+        if rest and not store.exists:  # named on purpose: a typo, not "nothing recorded yet"
+            raise StoreError(f"no store at {store.path}: check the path (agentops-otel records to {store_path()})")
+        return store
     if scheme == "file":
         from ._otlp_file import OtlpFileSource
 
         return OtlpFileSource(rest)
     if not rest.startswith(("http://", "https://")):
-        raise ConfigurationError(f"{scheme}: source needs a URL, e.g. {scheme}:http://127.0.0.1:16686")
+        port = 16686 if scheme == "jaeger" else 3200  # each backend's query API port
+        raise ConfigurationError(f"{scheme}: source needs a URL, e.g. {scheme}:http://127.0.0.1:{port}")
     if scheme == "jaeger":
         from ._jaeger import JaegerSource
 
