@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,10 @@ def test_thresholds_that_hold_exit_zero_and_the_table_says_so(sources: dict[str,
 def test_cost_statistics(sources: dict[str, str], stat: str, expected: float) -> None:
     data = _json(sources["store"], "--tag", "ci", "--cost-stat", stat)
     assert data["checks"][1]["measured"] == pytest.approx(expected)
+    assert data["checks"][1]["metric"] == ("total cost" if stat == "total" else f"cost per session ({stat})")
+    text = _check(sources["store"], "--tag", "ci", "--cost-stat", stat, "--max-cost", "1")[1]
+    row = rf"^{re.escape(data['checks'][1]['metric'])}\s+\${expected:.6f}\s+<= \$1\.000000\s+ok\s"
+    assert re.search(row, text, re.MULTILINE), text
     assert data["exit_code"] == 0
 
 

@@ -82,15 +82,16 @@ def measure(
     priced = [s.cost for s in sessions if s.cost is not None and s.cost_complete]
     unpriced = len(sessions) - len(priced)
     cost = statistic(priced, cost_stat) if priced else None
+    cost_metric = "total cost" if cost_stat == "total" else f"cost per session ({cost_stat})"
     if unpriced and not allow_unpriced:
         detail = f"{unpriced} session(s) have LLM calls that could not be priced: cost unknown"
         if cost is not None:
             detail += f" (the priced ones: {cost_stat} ${cost:.6f})"
-        rows.append(Measure(f"cost per session ({cost_stat})", None, max_cost, max_cost is None, detail))
+        rows.append(Measure(cost_metric, None, max_cost, max_cost is None, detail))
     else:
         detail = f"{len(priced)} priced sessions" + (f", {unpriced} unpriced left out" if unpriced else "")
         ok = max_cost is None or cost is None or cost <= max_cost
-        rows.append(Measure(f"cost per session ({cost_stat})", cost, max_cost, ok, detail))
+        rows.append(Measure(cost_metric, cost, max_cost, ok, detail))
     calls = [float(s.llm_calls) for s in sessions]
     llm = statistic(calls, llm_calls_stat) if calls else None
     rows.append(
@@ -110,7 +111,7 @@ def _format(metric: str, value: float | None) -> str:
         return "unknown"
     if metric.startswith("failure rate"):
         return f"{value:.1%}"
-    if metric.startswith("cost"):
+    if "cost" in metric:
         return f"${value:.6f}"
     return f"{value:g}"
 
