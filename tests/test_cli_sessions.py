@@ -134,3 +134,16 @@ def test_since_without_a_zone_is_local_time():
 def test_since_rejects_anything_else_with_the_forms_it_accepts(text):
     with pytest.raises(UserError, match="30m, 2h, 7d"):
         parse_since(text, now=NOW)
+
+
+def test_a_session_without_llm_calls_costs_zero_like_the_replay_header_says(tmp_path):
+    from agentops_otel import semconv as sc
+
+    path = tmp_path / "traces.db"
+    spans = [r for r in support_session(7) if sc.GEN_AI_OPERATION_NAME not in r.attributes]
+    with LocalStore(path) as s:
+        s.write(spans)
+    row = _run("sessions", "--source", str(path)).stdout.splitlines()[1]
+    assert row.split()[0] == "sess-0007-7f3a" and row.split()[-1] == "$0"
+    replay = _run("replay", "sess-0007", "--source", str(path)).stdout
+    assert "Cost: $0 " in replay

@@ -52,7 +52,7 @@ def command(
             "running" if s.duration is None else f"{s.duration:.2f}s",
             s.end_state or "open",
             ",".join(s.tags) or "-",
-            _cost(s.cost, s.llm_calls),
+            _cost(s.cost),
         )
         for s in found
     ]
@@ -79,9 +79,10 @@ def _row(cells: tuple[str, ...] | list[str], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
 
 
-def _cost(cost: float | None, llm_calls: int) -> str:
+def _cost(cost: float | None) -> str:
+    """As the replay header shows it: a session without LLM calls costs $0; unknown when a call was unpriced."""
     if cost is None:
         return "unknown"
-    if llm_calls == 0:
-        return "-"
+    if cost == 0:
+        return "$0"
     return f"${cost:.6f}" if cost < 0.0001 else f"${cost:.4f}"
