@@ -97,7 +97,7 @@ def test_ids_minted_per_run_do_not_count_as_a_difference():
 def test_the_side_by_side_rendering_marks_each_row_and_the_divergence():
     text = diff_sessions(_session("run-a"), _session("run-b", tool_name="search")).render(120)
     lines = text.splitlines()
-    assert lines[:3] == ["A: run-a (Fail, 3 steps)", "B: run-b (Fail, 3 steps)", f"{'':7}{'A':<55} | B"]
+    assert lines[:3] == ["A: run-a (Fail, 3 steps)", "B: run-b (Fail, 3 steps)", f"{'':7}{'A':<53} | B"]
     lines = lines[3:]
     assert lines[0].lstrip().startswith("1=")
     assert lines[1].lstrip().startswith("2≠") and lines[1].endswith("<-")
@@ -105,13 +105,14 @@ def test_the_side_by_side_rendering_marks_each_row_and_the_divergence():
     assert 'gpt-4o-2024-08-06 "I was charged twice"' in lines[0]  # an LLM call shows its last message
     assert 'lookup query="I was charged twice"' in lines[1]  # a tool call shows its arguments
     assert lines[-1] == "First divergence at step 2: different tool: 'lookup' vs 'search'"
-    assert all(len(line) <= 123 for line in lines)
+    assert all(len(line) <= 120 for line in lines)
 
 
 def test_long_ids_are_shown_whole_at_a_narrow_width_with_neutral_labels():
     long_a, long_b = "e56203c5-2584-4628-b04b-e4f6d55fb61b", "83f7bd8e-8768-4c81-b6e5-fddbf2033db4"
     text = diff_sessions(_session(long_a), _session(long_b, tool_name="search")).render(80)
     assert text.splitlines()[:2] == [f"A: {long_a} (Fail, 3 steps)", f"B: {long_b} (Fail, 3 steps)"]
+    assert all(len(line) <= 80 for line in text.splitlines()[2:-1])  # the table rows, marker included
     assert "recorded" not in text and "actual" not in text
 
 

@@ -212,7 +212,7 @@ def _mark(a: Step | None, b: Step | None) -> str:
 def render_diff(diff: SessionDiff, width: int = 100) -> str:
     """Side-by-side text: `=` same step, `≠` different, `-`/`+` only on one side; the first
     divergence is marked with `<-` and explained below."""
-    column = max(20, (width - 9) // 2)
+    column = max(20, (width - 14) // 2)  # "    1≠ " + A + " | " + B + "  <-" fits the width
     label_a, label_b = diff.labels
     # The sessions on lines of their own: an id is never cut to fit a column.
     lines = [
