@@ -49,3 +49,28 @@ def test_a_span_ended_after_shutdown_is_counted_not_lost_silently(tmp_path):
     processor.shutdown()
     processor.on_end(span)  # what a span ending during interpreter exit looks like
     assert processor.exporter.failed_spans == 1
+
+
+def test_a_running_session_is_listed_with_its_name_and_tags(tmp_path):
+    from agentops_otel import semconv as sc
+
+    path = tmp_path / "traces.db"
+    processor = LocalStoreProcessor(LocalStoreExporter(path))
+    provider = TracerProvider()
+    provider.add_span_processor(processor)
+    root_attrs = {
+        sc.AGENTOPS_SPAN_TYPE: "session",
+        sc.SESSION_ID: "s-running",
+        sc.AGENTOPS_SESSION_TAGS: ("billing",),
+        sc.AGENTOPS_SESSION_NAME: "triage",
+    }
+    root = provider.get_tracer("t").start_span("session triage", attributes=root_attrs)
+    processor.force_flush()
+    with LocalStore(path) as store:
+        (running,) = store.sessions(tags=["billing"])
+    assert (running.session_id, running.name, running.end_state, running.end_ns) == ("s-running", "triage", None, None)
+    root.end()
+    provider.shutdown()
+    with LocalStore(path) as store:
+        (ended,) = store.sessions(tags=["billing"])
+        assert ended.end_ns is not None and store.span_count() == 1  # the ended root replaced the open one

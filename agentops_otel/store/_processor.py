@@ -17,6 +17,7 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
+from .. import semconv as sc
 from ._exporter import LocalStoreExporter
 
 MAX_QUEUE = 8_192
@@ -45,7 +46,10 @@ class LocalStoreProcessor(SpanProcessor):
         self._worker.start()
 
     def on_start(self, span: Any, parent_context: Any = None) -> None:
-        pass
+        # A session root is written when it starts too (as open), so a running session is listed with
+        # its name and tags; its ended copy replaces that row.
+        if not self._stopped and span.attributes.get(sc.AGENTOPS_SPAN_TYPE) == sc.SpanTypeValues.SESSION:
+            self._queue.append(span)
 
     def on_end(self, span: ReadableSpan) -> None:
         if self._stopped:
