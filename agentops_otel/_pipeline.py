@@ -380,10 +380,10 @@ def instrument_llm_clients(pipeline: Pipeline) -> None:
         if library in sys.modules:
             instrument()
         else:
-            wrapt.register_post_import_hook(lambda _module, run=instrument: run(), library)
+            wrapt.register_post_import_hook(instrument, library)
 
 
-def _instrument(pipeline: Pipeline, library: str, module_name: str, class_name: str) -> None:
+def _instrument(pipeline: Pipeline, library: str, module_name: str, class_name: str, _module: Any = None) -> None:
     import importlib
 
     try:

@@ -264,3 +264,23 @@ def test_a_later_init_applies_a_prices_file_and_auto_start_session_starts_one(tm
         tmp_path,
     )
     assert json.loads(out.stdout) == [2.0, 1, "Success"]
+
+
+def test_a_client_library_imported_after_init_is_instrumented_then(tmp_path):
+    out = run_python(
+        """
+        import json, sys
+        import agentops_otel as agentops
+        agentops.init()
+        imported_by_init = "openai" in sys.modules or "anthropic" in sys.modules
+        from agentops_otel.testing.llm_server import LLMServer
+        import openai
+        with LLMServer() as server:
+            client = openai.OpenAI(base_url=server.openai_base_url, api_key="sk-test-not-a-real-key-000000")
+            with agentops.session("late import") as handle:
+                client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        print(json.dumps([imported_by_init, [(s.kind, s.name) for s in handle.get().steps]]))
+        """,
+        tmp_path,
+    )
+    assert json.loads(out.stdout) == [False, [["llm", "gpt-4o-mini"]]]
