@@ -18,6 +18,7 @@ import logging
 import os
 import sys
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,7 @@ _INSTRUMENTORS = (
     ("agentops_openai", "agentops_otel.instrumentation.openai", "OpenAIInstrumentor"),
     ("agentops_anthropic", "agentops_otel.instrumentation.anthropic", "AnthropicInstrumentor"),
 )
-_RECORDER_MAX_SPANS = 20_000
+_RECORDER_MAX_SPANS = 500  # of sessions nobody holds a handle to any more
 
 
 @dataclass
@@ -120,17 +121,39 @@ class SessionContextProcessor(SpanProcessor):
 class Recorder(SpanProcessor):
     """Keeps the spans of recent sessions in memory, open ones included, for `get_session()`.
 
-    Cheap on the hot path: an ended span is kept as it is and converted only when read back. Bounded
-    by spans, not traces (sessions vary from one step to thousands): the oldest traces go first, the
-    newest one always stays.
+    Cheap on the hot path: an ended span is kept as it is and converted only when read back. Bounded:
+    the traces of sessions whose handle the application still holds are kept whole (they can still be
+    read back); of the others only the newest, up to `max_spans` spans in all.
     """
 
     def __init__(self, max_spans: int = _RECORDER_MAX_SPANS) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a handle's finalizer may run (garbage collection) while this thread holds it.
+        self._lock = threading.RLock()
         self._ended: OrderedDict[int, list[ReadableSpan]] = OrderedDict()  # trace id -> spans
         self._open: dict[int, Any] = {}  # span id -> live span
+        self._held: dict[int, int] = {}  # trace id -> live handles of that session
         self._count = 0
         self._max_spans = max_spans
+
+    def hold(self, trace_id: int, owner: object) -> None:
+        """Keep this trace while `owner` (a session handle) is alive."""
+        with self._lock:
+            self._held[trace_id] = self._held.get(trace_id, 0) + 1
+        weakref.finalize(owner, self._release, trace_id)
+
+    def _release(self, trace_id: int) -> None:
+        with self._lock:  # evicted later, by the next span that ends
+            left = self._held.pop(trace_id, 1) - 1
+            if left:
+                self._held[trace_id] = left
+
+    def _evict(self) -> None:
+        if self._count <= self._max_spans:
+            return
+        for trace_id in [t for t in self._ended if t not in self._held]:
+            self._count -= len(self._ended.pop(trace_id, ()))
+            if self._count <= self._max_spans:
+                return
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
         if span.attributes.get(sc.SESSION_ID) is not None:
@@ -148,8 +171,8 @@ class Recorder(SpanProcessor):
                 spans = self._ended[context.trace_id] = []
             spans.append(span)
             self._count += 1
-            while self._count > self._max_spans and len(self._ended) > 1:
-                self._count -= len(self._ended.popitem(last=False)[1])
+            if self._count > self._max_spans:
+                self._evict()
 
     def records(self, trace_id: int | str) -> list[SpanRecord]:
         """Every span of one trace seen so far: ended ones as exported, open ones as they are now."""

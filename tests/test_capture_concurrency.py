@@ -108,3 +108,18 @@ def test_a_client_library_span_inside_an_llm_span_is_not_a_second_llm_call():
     assert session.llm_calls == 1 and session.usage.input_tokens == 100
     assert [s.kind for s in session.steps] == ["llm", "other"]
     assert session.cost == session.llm_events[0].cost  # priced once
+
+
+def test_memory_holds_the_sessions_still_in_hand_and_only_a_few_others():
+    from agentops_otel._pipeline import current_pipeline
+
+    recorder = current_pipeline().recorder
+    kept = agentops.start_session(name="kept")
+    for _ in range(600):
+        echo("x")  # 600 steps: more than the recorder keeps of sessions nobody holds
+    kept.end()
+    for i in range(300):
+        with agentops.session(f"loop-{i}"):
+            echo(i)
+    assert len(kept.get().steps) == 600  # its handle is alive: kept whole
+    assert recorder._count <= 500 + 600 + 2  # the loop's sessions beyond the bound are gone

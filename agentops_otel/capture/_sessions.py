@@ -103,6 +103,9 @@ class SessionHandle:
         )
         self.root_context = self.span.get_span_context()
         self.trace_id = format(self.root_context.trace_id, "032x")
+        pipeline = _pipeline.current_pipeline()
+        if pipeline is not None:
+            pipeline.recorder.hold(self.root_context.trace_id, self)
         ctx = trace.set_span_in_context(self.span, otel_context.get_current())
         self.context = otel_context.set_value(_pipeline.SESSION_ID_KEY, self.session_id, ctx)
         with _open_lock:
