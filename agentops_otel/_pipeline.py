@@ -337,7 +337,7 @@ def _build(
     service_version: str | None,
     environment: str | None,
 ) -> Pipeline:
-    from .cost import CostProcessor, Pricer
+    from .cost import CostProcessor
     from .export import build_resource, build_span_processors
 
     candidate = given if given is not None else trace.get_tracer_provider()
@@ -364,9 +364,14 @@ def _build(
     recorder = Recorder()
     exporters = build_span_processors(store=store, store_path=settings.store_path)
     users = _take_user_processors(provider) if not created else []
-    pricer = Pricer(settings.prices_file)
-    threading.Thread(target=pricer.warm_up, name="agentops-otel-prices", daemon=True).start()
+    pricer = None
+    if settings.prices_file:  # the user's file is checked now, so a mistake in it fails init()
+        from .cost import Pricer
+
+        pricer = Pricer(settings.prices_file)
     cost = CostProcessor([*users, recorder, *exporters], pricer=pricer)
+    # genai-prices and its tables load off the application's thread (about 0.2 s + 0.5 s of CPU).
+    threading.Thread(target=lambda: cost.pricer.warm_up(), name="agentops-otel-prices", daemon=True).start()
     provider.add_span_processor(SessionContextProcessor())
     provider.add_span_processor(cost)
     return Pipeline(provider, settings, recorder, (cost,), created)

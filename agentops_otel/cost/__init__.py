@@ -12,7 +12,21 @@ An unknown model or missing usage is marked `agentops.cost.status = unpriced` wi
 makes the session total incomplete; it is never counted as zero.
 """
 
-from ._pricer import Pricer, PriceResult, Quote
+from typing import TYPE_CHECKING, Any
+
 from ._processor import CostProcessor
+from ._quote import PriceResult, Quote
+
+if TYPE_CHECKING:
+    from ._pricer import Pricer
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Pricer":  # imports genai-prices: only when asked for
+        from ._pricer import Pricer
+
+        return Pricer
+    raise AttributeError(f"module 'agentops_otel.cost' has no attribute {name!r}")
+
 
 __all__ = ["CostProcessor", "PriceResult", "Pricer", "Quote"]

@@ -14,23 +14,17 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 from genai_prices import Usage as PricesUsage
 from genai_prices.types import ModelPrice, TieredPrices
+
+from ._quote import EXACT, Tokens
 
 # (input, output, total) in USD, as genai-prices splits them.
 Split = tuple[Decimal, Decimal, Decimal]
 # The same in whole units of 1 / PriceFunction.units_per_usd USD.
 Units = tuple[int, int, int]
-# Token counts of one call: input (cache included), output (reasoning included), cache read, cache
-# write, reasoning. A plain tuple: building it per span is much cheaper than a dataclass.
-Tokens = tuple[int, int, int, int, int]
-
-# Decimal arithmetic follows the calling thread's context; an application that lowered its precision
-# (say, for money formatting) must not round our prices. 28 digits is Python's default, and exact
-# for any realistic price times token count.
-EXACT = Context(prec=28, rounding=ROUND_HALF_EVEN)
 
 # The token kinds, in `Tokens` order.
 _KINDS = ("input", "output", "cache_read", "cache_write", "reasoning")

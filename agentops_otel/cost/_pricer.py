@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import NamedTuple
 
 import genai_prices
 from genai_prices.data_snapshot import DataSnapshot, find_provider_by_id, get_snapshot
@@ -24,7 +22,8 @@ from genai_prices.types import ModelInfo, ModelPrice
 from .._config import ENV_PRICES_FILE
 from ..model import Usage
 from ._overrides import load_overrides
-from ._price_function import EXACT, PriceFunction, Tokens
+from ._price_function import PriceFunction
+from ._quote import PriceResult, Quote, Tokens
 
 # OpenTelemetry `gen_ai.provider.name` values that genai-prices does not recognise by itself.
 # (It already knows openai, anthropic, aws.bedrock, azure.ai.openai, gcp.gemini, gcp.vertex_ai,
@@ -34,46 +33,6 @@ _PROVIDER_ALIASES = {"x_ai": "x-ai", "gcp.gen_ai": "google", "azure.ai.inference
 # Distinct (provider, model) pairs and price versions are few; the bound only guards against a
 # stream of junk model names growing the caches forever.
 _CACHE_LIMIT = 4096
-
-
-class PriceResult(NamedTuple):
-    """The price of one call in USD (exact Decimals), or why it could not be priced."""
-
-    total: Decimal | None = None
-    input: Decimal | None = None
-    output: Decimal | None = None
-    source: str | None = None
-    unpriced_reason: str | None = None
-
-    @property
-    def priced(self) -> bool:
-        return self.total is not None
-
-    @classmethod
-    def unpriced(cls, reason: str) -> PriceResult:
-        return cls(unpriced_reason=reason)
-
-
-class Quote(NamedTuple):
-    """A price in whole units of 1 / `units_per_usd` USD: what the cost processor works with,
-    since integers add exactly and divide into correctly rounded floats, fast."""
-
-    input_units: int
-    output_units: int
-    total_units: int
-    units_per_usd: int
-    source: str
-
-    def usd(self) -> tuple[float, float, float]:
-        """(input, output, total) as the nearest floats."""
-        per = self.units_per_usd
-        return self.input_units / per, self.output_units / per, self.total_units / per
-
-    def result(self) -> PriceResult:
-        def exact(units: int) -> Decimal:
-            return EXACT.divide(Decimal(units), Decimal(self.units_per_usd))
-
-        return PriceResult(exact(self.total_units), exact(self.input_units), exact(self.output_units), self.source)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from time import time_ns
+from typing import TYPE_CHECKING
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
@@ -27,9 +28,12 @@ from opentelemetry.trace import StatusCode
 
 from .. import semconv as sc
 from .._config import debug_mode
-from ._pricer import Pricer, Quote
+from ._quote import Quote
 from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
+
+if TYPE_CHECKING:
+    from ._pricer import Pricer
 
 _log = logging.getLogger("agentops_otel.cost")
 
@@ -62,8 +66,21 @@ class CostProcessor(SpanProcessor):
                 )
         self._downstream = processors
         self._ending = tuple(p for p in processors if callable(getattr(p, "_on_ending", None)))
-        self.pricer = pricer if pricer is not None else Pricer()
+        self._pricer = pricer
         self._totals = SessionTotalsTable(max_open_sessions)
+
+    @property
+    def pricer(self) -> Pricer:
+        """The pricer given, else one made on first use (importing genai-prices costs a fifth of a second)."""
+        if self._pricer is None:
+            from ._pricer import Pricer
+
+            self._pricer = Pricer()
+        return self._pricer
+
+    @pricer.setter
+    def pricer(self, pricer: Pricer) -> None:
+        self._pricer = pricer
 
     @property
     def open_sessions(self) -> int:

@@ -9,8 +9,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 
 from .. import semconv as sc
 from ..model import STEP_KINDS
-from ._price_function import Tokens
-from ._pricer import Quote
+from ._quote import Quote, Tokens
 
 _LLM_OPERATIONS = frozenset(
     {

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import semconv as sc
-from ._price_function import Tokens
-from ._pricer import Quote
+from ._quote import Quote, Tokens
 
 _log = logging.getLogger("agentops_otel.cost")
 
