@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import AgentOpsOtelError
 from . import _conversation as conv
 from . import _responses as responses
-from ._recording import PlaybackError, RecordedStep, Recording, tool_names
+from ._recording import InRecordedOrder, PlaybackError, RecordedStep, Recording, tool_names
 
 if TYPE_CHECKING:
     from ._tools import ToolPlayer
@@ -94,7 +93,7 @@ def _provider_family(value: str | None) -> str | None:
     return "anthropic" if "anthropic" in text else "openai" if "openai" in text else None
 
 
-class Player:
+class Player(InRecordedOrder):
     """Matches requests against one Recording. Thread-safe.
 
     Calls are matched in recorded order, except that calls which ran concurrently in the recording
@@ -106,37 +105,14 @@ class Player:
         self.strict = strict
         self.divergences: list[PlaybackDivergence] = []
         self.live_calls = 0  # calls sent to the network in lenient mode
-        self._calls = recording.llm_steps
-        self._unused = list(range(len(self._calls)))  # indexes into _calls, in recorded order
+        super().__init__(recording.llm_steps)
         self._last_failed: RecordedStep | None = None
-        self._skipped = 0
-        self._lock = threading.Lock()
         self.tools: ToolPlayer | None = None  # set by playback(tools=True)
 
     @property
     def answered(self) -> int:
         """How many recorded LLM calls were played back."""
         return len(self._calls) - len(self._unused) - self._skipped
-
-    def skip(self, steps: list[RecordedStep]) -> None:
-        """Drop recorded calls that will not be made: they ran inside a tool that playback answered."""
-        indexes = {s.index for s in steps}
-        with self._lock:
-            kept = [i for i in self._unused if self._calls[i].index not in indexes]
-            self._skipped += len(self._unused) - len(kept)
-            self._unused = kept
-
-    @property
-    def remaining(self) -> list[RecordedStep]:
-        return [self._calls[i] for i in self._unused]
-
-    def _candidates(self) -> list[int]:
-        """The next recorded call, and the unused calls that ran concurrently with it."""
-        first_end = self._calls[self._unused[0]].end_ns
-        if first_end is None:
-            return self._unused[:1]
-        starts = [(i, self._calls[i].start_ns) for i in self._unused]
-        return [i for n, (i, start) in enumerate(starts) if n == 0 or (start is not None and start < first_end)]
 
     # Matching
 

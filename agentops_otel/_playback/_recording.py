@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -289,3 +290,35 @@ def check_playable(recording: Recording, tools: bool = False) -> None:
             f"session {recording.session_id}: the content of {step.label} is incomplete or truncated, so it "
             "cannot be played back. Record it again with a larger AGENTOPS_OTEL_MAX_CONTENT_LENGTH."
         )
+
+
+class InRecordedOrder:
+    """The recorded calls not made yet, in recorded order; calls that ran concurrently in the recording
+    (one started before the other ended, e.g. under `asyncio.gather`) may arrive in either order.
+    Shared by the LLM player and the tool player."""
+
+    def __init__(self, calls: list[RecordedStep]) -> None:
+        self._calls = calls
+        self._unused = list(range(len(calls)))  # indexes into _calls, in recorded order
+        self._skipped = 0  # recorded calls that will never be made (inside an answered tool)
+        self._lock = threading.Lock()
+
+    @property
+    def remaining(self) -> list[RecordedStep]:
+        return [self._calls[i] for i in self._unused]
+
+    def skip(self, steps: list[RecordedStep]) -> None:
+        """Drop recorded calls that will not be made: they ran inside a tool that playback answered."""
+        indexes = {s.index for s in steps}
+        with self._lock:
+            kept = [i for i in self._unused if self._calls[i].index not in indexes]
+            self._skipped += len(self._unused) - len(kept)
+            self._unused = kept
+
+    def _candidates(self) -> list[int]:
+        """The next recorded call, and the unused calls that ran concurrently with it."""
+        first_end = self._calls[self._unused[0]].end_ns
+        if first_end is None:
+            return self._unused[:1]
+        starts = [(i, self._calls[i].start_ns) for i in self._unused]
+        return [i for n, (i, start) in enumerate(starts) if n == 0 or (start is not None and start < first_end)]

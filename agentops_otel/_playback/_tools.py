@@ -31,7 +31,7 @@ from typing import Any
 from .._content import to_json
 from ..capture import _decorators
 from ._player import PlaybackDivergence, Player
-from ._recording import RecordedStep
+from ._recording import InRecordedOrder, RecordedStep
 
 _log = logging.getLogger("agentops_otel.playback")
 
@@ -146,7 +146,7 @@ def _preview(kind: str, name: str, params: Any) -> str:
     return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "…"
 
 
-class ToolPlayer:
+class ToolPlayer(InRecordedOrder):
     """Matches decorated tool and action calls against a Player's recording. Thread-safe.
 
     Calls are matched in recorded order, except that calls which ran concurrently in the recording
@@ -160,21 +160,7 @@ class ToolPlayer:
         self.recording = player.recording
         self.answered = 0  # calls answered from the recording
         self.live_calls = 0  # calls that ran for real in lenient mode
-        self._calls = self.recording.tool_steps
-        self._unused = list(range(len(self._calls)))
-        self._skipped = 0  # recorded calls inside answered ones: never made
-        self._lock = threading.Lock()
-
-    @property
-    def remaining(self) -> list[RecordedStep]:
-        return [self._calls[i] for i in self._unused]
-
-    def _candidates(self) -> list[int]:
-        first_end = self._calls[self._unused[0]].end_ns
-        if first_end is None:
-            return self._unused[:1]
-        starts = [(i, self._calls[i].start_ns) for i in self._unused]
-        return [i for n, (i, start) in enumerate(starts) if n == 0 or (start is not None and start < first_end)]
+        super().__init__(self.recording.tool_steps)
 
     def answer(self, kind: str, name: str, params: dict[str, Any], shape: str) -> Callable[..., Any] | None:
         """A stand-in giving the recorded answer for this call, or None to run the function (lenient miss)."""
