@@ -227,3 +227,44 @@ def test_decorators_outside_any_session_still_create_spans():
     assert span.parent is None
     assert sc.SESSION_ID not in span.attributes
     assert span.attributes[sc.AGENTOPS_STEP_PARAMS] == '{"x":1}'
+
+
+def test_values_sent_and_exceptions_thrown_into_a_generator_reach_it_every_time():
+    @record_tool("resilient")
+    def resilient():
+        value = None
+        while True:
+            try:
+                value = yield value
+            except ValueError as exc:
+                value = f"recovered {exc}"
+
+    with agentops.session() as handle:
+        gen = resilient()
+        next(gen)
+        assert gen.send("a") == "a"
+        assert gen.throw(ValueError("one")) == "recovered one"
+        assert gen.throw(ValueError("two")) == "recovered two"  # a second throw is handled too
+        gen.close()
+    assert handle.get().tool_events[0].returns == [None, "a", "recovered one", "recovered two"]
+
+
+def test_exceptions_thrown_into_an_async_generator_reach_it():
+    @record_tool("aresilient")
+    async def aresilient():
+        value = None
+        while True:
+            try:
+                value = yield value
+            except ValueError as exc:
+                value = f"recovered {exc}"
+
+    async def main():
+        with agentops.session() as handle:
+            agen = aresilient()
+            await agen.asend(None)
+            assert await agen.athrow(ValueError("x")) == "recovered x"
+            await agen.aclose()
+        return handle.get()
+
+    assert asyncio.run(main()).tool_events[0].returns == [None, "recovered x"]

@@ -205,13 +205,16 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
 
 
 def _traced_generator(gen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> Any:
-    """Drive `gen` with the step's span current only while the generator's own code runs."""
+    """Drive `gen` with the step's span current only while the generator's own code runs.
+
+    Values sent and exceptions thrown in by the caller are passed on, as `yield from` would.
+    """
     items: list[Any] = []
-    to_send: Any = None
+    resume, argument = gen.send, None
     while True:
         token = otel_context.attach(ctx)
         try:
-            item = gen.send(to_send)
+            item = resume(argument)
         except StopIteration as stop:
             finish(span, items if stop.value is None else {"yielded": items, "return": stop.value})
             return stop.value
@@ -223,33 +226,23 @@ def _traced_generator(gen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> 
         if len(items) < _MAX_ITEMS:
             items.append(item)
         try:
-            to_send = yield item
+            resume, argument = gen.send, (yield item)
         except GeneratorExit:  # closed early or broken out of: the step ends there
             gen.close()
             finish(span, items)
             raise
-        except BaseException as exc:  # thrown in by the caller: let the generator handle it
-            token = otel_context.attach(ctx)
-            try:
-                item = gen.throw(exc)
-            except StopIteration as stop:
-                finish(span, items)
-                return stop.value
-            except BaseException as inner:
-                fail(span, inner)
-                raise
-            finally:
-                otel_context.detach(token)
-            to_send = yield item
+        except BaseException as exc:
+            resume, argument = gen.throw, exc
 
 
 async def _traced_async_generator(agen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> Any:
+    """The same for async generators."""
     items: list[Any] = []
-    to_send: Any = None
+    resume, argument = agen.asend, None
     while True:
         token = otel_context.attach(ctx)
         try:
-            item = await agen.asend(to_send)
+            item = await resume(argument)
         except StopAsyncIteration:
             finish(span, items)
             return
@@ -261,11 +254,13 @@ async def _traced_async_generator(agen: Any, span: Any, ctx: Any, finish: Any, f
         if len(items) < _MAX_ITEMS:
             items.append(item)
         try:
-            to_send = yield item
+            resume, argument = agen.asend, (yield item)
         except GeneratorExit:
             await agen.aclose()
             finish(span, items)
             raise
+        except BaseException as exc:
+            resume, argument = agen.athrow, exc
 
 
 def _named(kind: _StepKind, name_or_func: Any) -> Any:
