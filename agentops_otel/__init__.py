@@ -15,10 +15,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._pipeline import init, shutdown
     from ._playback import (
         PlaybackDivergence,
         PlaybackError,
@@ -38,10 +37,12 @@ if TYPE_CHECKING:
         end_all_sessions,
         end_session,
         get_session,
+        init,
         record,
         record_action,
         record_tool,
         session,
+        shutdown,
         start_session,
         tool,
     )
@@ -49,9 +50,10 @@ if TYPE_CHECKING:
 
 _CAPTURE = (
     "ActionEvent", "ErrorEvent", "LLMEvent", "SessionHandle", "ToolEvent", "agent", "end_all_sessions",
-    "end_session", "get_session", "record", "record_action", "record_tool", "session", "start_session", "tool",
+    "end_session", "get_session", "init", "record", "record_action", "record_tool", "session", "shutdown",
+    "start_session", "tool",
 )  # fmt: skip
-_EXPORTS = {"init": "._pipeline", "shutdown": "._pipeline", "Session": ".model", "Step": ".model"}
+_EXPORTS = {"Session": ".model", "Step": ".model"}
 _EXPORTS.update(dict.fromkeys(_CAPTURE, ".capture"))
 _PLAYBACK = (
     "PlaybackDivergence", "PlaybackError", "RecordedStep", "RecordedToolError", "Recording", "load_recording",

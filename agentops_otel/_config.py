@@ -23,6 +23,7 @@ ENV_PRICES_FILE = "AGENTOPS_OTEL_PRICES_FILE"
 ENV_INSTRUMENT = "AGENTOPS_OTEL_INSTRUMENT_LLM"  # "true"/"false": auto-instrument openai/anthropic
 ENV_SOURCE = "AGENTOPS_OTEL_SOURCE"  # default trace source of the CLI
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
+ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"  # upstream's, parsed here only
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"  # "true": our own internal errors are raised instead of logged (our tests)
 
 DEFAULT_STORE_PATH = Path(".agentops") / "traces.db"
@@ -99,6 +100,12 @@ def parse_content_capture(value: bool | str | ContentCapture | None) -> ContentC
             raise ConfigurationError(f"capture_content={value!r} is not one of: {choices}") from None
         _log.warning("%s=%r is not one of: %s; capturing content on spans", ENV_CAPTURE_CONTENT, raw, choices)
         return ContentCapture.SPAN_ONLY
+
+
+def disabled_instrumentations() -> frozenset[str]:
+    """Instrumentor names listed in OTEL_PYTHON_DISABLED_INSTRUMENTATIONS (comma-separated)."""
+    raw = os.environ.get(ENV_DISABLED_INSTRUMENTATIONS, "")
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 def debug_mode() -> bool:

@@ -20,14 +20,13 @@ OTEL_PYTHON_CONFIGURATOR=agentops_otel.
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 from opentelemetry.instrumentation.distro import BaseDistro  # type: ignore[attr-defined]
-from opentelemetry.instrumentation.environment_variables import OTEL_PYTHON_DISABLED_INSTRUMENTATIONS
 from opentelemetry.sdk._configuration import _BaseConfigurator
 
-from ._config import ENV_INSTRUMENT, env_bool
+from ._config import ENV_DISABLED_INSTRUMENTATIONS, ENV_INSTRUMENT, disabled_instrumentations, env_bool
+from .instrumentation import INSTRUMENTORS
 
 __all__ = ["AgentOpsConfigurator", "AgentOpsDistro"]
 
@@ -60,17 +59,13 @@ class AgentOpsDistro(BaseDistro):  # type: ignore[misc]
     """Loads instrumentors for `opentelemetry-instrument`, ours with the pipeline's settings."""
 
     def _configure(self, **kwargs: Any) -> None:
-        from .instrumentation.anthropic import AnthropicInstrumentor
-        from .instrumentation.openai import OpenAIInstrumentor
-
         # Client libraries our instrumentors will cover in this process, to spot a second instrumentation.
-        disabled = {name.strip() for name in os.environ.get(OTEL_PYTHON_DISABLED_INSTRUMENTATIONS, "").split(",")}
-        ours = {"agentops_openai": OpenAIInstrumentor, "agentops_anthropic": AnthropicInstrumentor}
+        disabled = disabled_instrumentations()
         self._ours = set()
         if env_bool(ENV_INSTRUMENT, True):
-            for name, instrumentor in ours.items():
-                if name not in disabled:
-                    self._ours |= _libraries(instrumentor())
+            for registered in INSTRUMENTORS:
+                if registered.name not in disabled:
+                    self._ours |= _libraries(registered.load()())
 
     def load_instrumentor(self, entry_point: Any, **kwargs: Any) -> None:
         from ._pipeline import current_pipeline
@@ -82,9 +77,10 @@ class AgentOpsDistro(BaseDistro):  # type: ignore[misc]
             if doubled:
                 _log.warning(
                     "%s and agentops_otel both instrument %s: every call would be recorded twice; "
-                    "disable one with OTEL_PYTHON_DISABLED_INSTRUMENTATIONS=%s",
+                    "disable one with %s=%s",
                     entry_point.name,
                     ", ".join(sorted(doubled)),
+                    ENV_DISABLED_INSTRUMENTATIONS,
                     entry_point.name,
                 )
             instrumentor.instrument(**kwargs)

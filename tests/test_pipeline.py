@@ -62,6 +62,45 @@ def test_init_joins_an_existing_sdk_provider_and_keeps_its_processors(tmp_path):
     assert seen["sid"] and seen["sid"] == seen["root_sid"]
 
 
+def test_a_processor_added_after_init_gets_cost_and_shutdown_hands_the_provider_back(tmp_path):
+    out = run_python(
+        """
+        import json
+        from opentelemetry import trace
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        import agentops_otel as agentops
+        from agentops_otel import semconv as sc
+
+        before, after = InMemorySpanExporter(), InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(before))
+        trace.set_tracer_provider(provider)
+        agentops.init(store=False, instrument_llm=False)
+        provider.add_span_processor(SimpleSpanProcessor(after))  # the application adds one later
+        tracer = provider.get_tracer("app")
+        with agentops.session("priced"):
+            tracer.start_span("chat gpt-4o-mini", attributes={
+                sc.GEN_AI_OPERATION_NAME: "chat", sc.GEN_AI_PROVIDER_NAME: "openai",
+                sc.GEN_AI_REQUEST_MODEL: "gpt-4o-mini", sc.GEN_AI_USAGE_INPUT_TOKENS: 1000,
+                sc.GEN_AI_USAGE_OUTPUT_TOKENS: 100}).end()
+        def cost(exporter):
+            return [s.attributes.get(sc.AGENTOPS_COST_USD) for s in exporter.get_finished_spans()
+                    if s.name.startswith("chat")]
+        agentops.shutdown()
+        with tracer.start_as_current_span("after-shutdown"):
+            pass
+        print(json.dumps({"before": cost(before), "after": cost(after),
+                          "later": [s.name for s in before.get_finished_spans()][-1]}))
+        """,
+        tmp_path,
+    )
+    seen = json.loads(out.stdout)
+    assert seen["before"] == seen["after"] and seen["after"][0] > 0
+    assert seen["later"] == "after-shutdown"  # the application's own processors keep working
+
+
 def test_init_accepts_a_tracer_provider_argument_and_rejects_a_non_sdk_one(tmp_path):
     out = run_python(
         """

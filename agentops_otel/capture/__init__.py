@@ -1,7 +1,9 @@
-"""The capture API: sessions, decorators and events (AgentOps-compatible names)."""
+"""The capture API: the recording lifecycle (`init`, `shutdown`), sessions, decorators and events
+(AgentOps-compatible names)."""
 
 from ._decorators import agent, record_action, record_tool, tool
 from ._events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent, record
+from ._lifecycle import init, shutdown
 from ._sessions import (
     SessionHandle,
     current_handle,
@@ -23,10 +25,12 @@ __all__ = [
     "end_all_sessions",
     "end_session",
     "get_session",
+    "init",
     "record",
     "record_action",
     "record_tool",
     "session",
+    "shutdown",
     "start_session",
     "tool",
 ]

@@ -22,16 +22,16 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanContext, Status, StatusCode
 
-from .. import _pipeline
+from .. import _pipeline, _states
 from .. import semconv as sc
+from .._context import SESSION_ID_KEY
 from ..errors import ConfigurationError
 from ..model import Session, SpanRecord, build_session, find_failing_step
+from ._lifecycle import ensure_started, session_ended
 from ._spans import tracer
 
 _log = logging.getLogger("agentops_otel")
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-END_STATES = tuple(s.value for s in sc.SessionEndStateValues)
 
 _stack: contextvars.ContextVar[tuple[SessionHandle, ...]] = contextvars.ContextVar("agentops_otel_sessions", default=())
 _last_started: contextvars.ContextVar[SessionHandle | None] = contextvars.ContextVar(
@@ -42,11 +42,10 @@ _open: dict[str, SessionHandle] = {}  # every open session of the process, for e
 
 
 def _end_state(value: Any) -> str:
-    text = getattr(value, "value", value)  # AgentOps' EndState enum or a string
-    for state in END_STATES:
-        if isinstance(text, str) and text.lower() == state.lower():
-            return state
-    raise ConfigurationError(f"end_state must be one of {', '.join(END_STATES)} (got {value!r})")
+    state = _states.known_end_state(value)  # AgentOps' EndState enum or a string, any case
+    if state is None:
+        raise ConfigurationError(f"end_state must be one of {', '.join(_states.END_STATES)} (got {value!r})")
+    return state
 
 
 def _attribute_value(value: Any) -> Any:
@@ -65,8 +64,7 @@ class SessionHandle:
     root_context: SpanContext
 
     def __init__(self, name: str | None, tags: Sequence[str], attributes: dict[str, Any]) -> None:
-        if _pipeline.current_pipeline() is None:
-            _pipeline.init()
+        pipeline = ensure_started()
         self.session_id = str(uuid.uuid4())
         self.name = name
         self.tags = [str(t) for t in (*_pipeline.current_settings().default_tags, *tags)]
@@ -103,11 +101,9 @@ class SessionHandle:
         )
         self.root_context = self.span.get_span_context()
         self.trace_id = format(self.root_context.trace_id, "032x")
-        pipeline = _pipeline.current_pipeline()
-        if pipeline is not None:
-            pipeline.recorder.hold(self.root_context.trace_id, self)
+        pipeline.recorder.hold(self.root_context.trace_id, self)
         ctx = trace.set_span_in_context(self.span, otel_context.get_current())
-        self.context = otel_context.set_value(_pipeline.SESSION_ID_KEY, self.session_id, ctx)
+        self.context = otel_context.set_value(SESSION_ID_KEY, self.session_id, ctx)
         with _open_lock:
             _open[self.session_id] = self
 
@@ -134,22 +130,20 @@ class SessionHandle:
         if reason:
             attrs[sc.AGENTOPS_SESSION_END_STATE_REASON] = str(reason)
         self._attributes.update(attrs)
-        if state == sc.SessionEndStateValues.FAIL:
+        if state == _states.FAIL:
             failing = find_failing_step(self.get().steps)
             if failing is not None:
                 attrs[sc.AGENTOPS_SESSION_FAILING_STEP_SPAN_ID] = failing.span_id
                 attrs[sc.AGENTOPS_SESSION_FAILING_STEP_NAME] = failing.span_name
             self.span.set_status(Status(StatusCode.ERROR, str(reason or "session failed")))
-        elif state == sc.SessionEndStateValues.SUCCESS:
+        elif state == _states.SUCCESS:
             self.span.set_status(Status(StatusCode.OK))
         self.span.set_attributes(attrs)
         self._end_ns = time.time_ns()
         self.span.end(end_time=self._end_ns)
         with _open_lock:
             _open.pop(self.session_id, None)
-        pipeline = _pipeline.current_pipeline()
-        if pipeline is not None:
-            pipeline.session_ended()
+        session_ended()
 
     def get(self) -> Session:
         """This session as recorded so far (a fresh read model each call)."""
@@ -167,13 +161,16 @@ class SessionHandle:
             name=f"session {self.name}" if self.name else "session",
             start_ns=self._start_ns,
             end_ns=self._end_ns,
-            status_code="ERROR" if self.end_state == sc.SessionEndStateValues.FAIL else "UNSET",
+            status_code="ERROR" if self.end_state == _states.FAIL else "UNSET",
             attributes=dict(self._attributes),
         )
 
     @property
     def url(self) -> str:
-        return self.get().url
+        """A link that opens this session's replay (the page is written on demand)."""
+        from .._links import session_url
+
+        return session_url(self.get())
 
     @contextmanager
     def activate(self) -> Iterator[SessionHandle]:
@@ -263,9 +260,14 @@ def end_all_sessions(end_state: Any = "Indeterminate", end_state_reason: str | N
 
 
 def get_session() -> Session | None:
-    """The most recently started session of this context, active or ended; None if there is none."""
+    """The most recently started session of this context, active or ended; None if there is none.
+
+    Its `url` opens the replay (a configured backend, else a page written on demand).
+    """
+    from .._links import with_url
+
     handle = _last_started.get()
-    return handle.get() if handle is not None else None
+    return with_url(handle.get()) if handle is not None else None
 
 
 def _reason(exc: BaseException) -> str:

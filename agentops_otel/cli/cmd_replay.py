@@ -42,10 +42,11 @@ def command(
     if as_json:
         click.echo(json.dumps(session.to_dict(), indent=2, default=str))
     if html_path is not None or open_page:
+        from .._links import backend_url
         from ..replay.html import write_html
 
         target = html_path or Path(tempfile.gettempdir()) / f"agentops-replay-{_file_safe(session.session_id)}.html"
-        written = write_html(session, target)
+        written = write_html(session, target, backend_url=backend_url(session))
         click.echo(f"wrote {written}", err=as_json)
         if open_page and not webbrowser.open(written.resolve().as_uri()):
             click.echo(f"could not start a browser: open {written} yourself", err=True)

@@ -1,9 +1,11 @@
 """CostProcessor: prices every ended LLM span and rolls the totals up to the session root.
 
-Ended spans are read-only, so the processor wraps the processors that come after it::
+Ended spans are read-only, so the processor wraps the processors that come after it (one
+multi-span processor, which more can join later)::
 
-    recorder = SimpleSpanProcessor(InMemorySpanExporter())
-    provider.add_span_processor(CostProcessor([recorder, BatchSpanProcessor(otlp)]))
+    cost = CostProcessor([SimpleSpanProcessor(InMemorySpanExporter()), BatchSpanProcessor(otlp)])
+    provider.add_span_processor(cost)
+    cost.add_span_processor(another)       # gets priced spans too
 
 On each ended span it works through small pure functions (`agentops_otel.cost._spans`): an LLM
 call gets `agentops.cost.*` (priced, or unpriced with the reason: never a silent zero), a session
@@ -19,15 +21,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from time import time_ns
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.trace import StatusCode
 
+from .. import _kinds
 from .. import semconv as sc
-from .._config import debug_mode
+from .._internal import internal_error
 from ._quote import Quote
 from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
@@ -38,8 +40,27 @@ if TYPE_CHECKING:
 _log = logging.getLogger("agentops_otel.cost")
 
 _PROCESSOR_METHODS = ("on_start", "on_end", "shutdown", "force_flush")
-_SESSION = sc.SpanTypeValues.SESSION.value
-_LLM = sc.SpanTypeValues.LLM.value
+_SESSION = _kinds.SESSION
+_LLM = _kinds.LLM
+
+
+class _WithOnEnding(SpanProcessor):
+    """A duck-typed processor without the SDK's newer `_on_ending` hook, made safe to call."""
+
+    def __init__(self, processor: Any) -> None:
+        self.processor = processor
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self.processor.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        self.processor.on_end(span)
+
+    def shutdown(self) -> None:
+        self.processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return bool(self.processor.force_flush(timeout_millis))
 
 
 def _refused(span: ReadableSpan, attrs: dict) -> bool:
@@ -48,26 +69,35 @@ def _refused(span: ReadableSpan, attrs: dict) -> bool:
 
 
 class CostProcessor(SpanProcessor):
-    """Wraps `downstream` processors and hands them priced copies of the spans that need it."""
+    """Wraps one downstream processor (a multi-span processor) and hands it priced copies of the spans
+    that need it. Processors added with `add_span_processor` later get priced spans too."""
 
     def __init__(
         self,
-        downstream: Sequence[SpanProcessor],
+        downstream: SpanProcessor | Sequence[SpanProcessor] = (),
         pricer: Pricer | None = None,
         max_open_sessions: int = 10_000,
     ) -> None:
-        processors = tuple(downstream)
-        for processor in processors:
-            # Duck-typed like the SDK: a user's processor need not subclass SpanProcessor.
-            if not all(callable(getattr(processor, name, None)) for name in _PROCESSOR_METHODS):
-                raise ValueError(
-                    f"downstream must hold span processors ({', '.join(_PROCESSOR_METHODS)}), "
-                    f"got {type(processor).__name__}"
-                )
-        self._downstream = processors
-        self._ending = tuple(p for p in processors if callable(getattr(p, "_on_ending", None)))
+        if isinstance(downstream, SpanProcessor) and callable(getattr(downstream, "add_span_processor", None)):
+            self.downstream = downstream
+        else:
+            self.downstream = SynchronousMultiSpanProcessor()
+            for processor in downstream if isinstance(downstream, Sequence) else (downstream,):
+                self.add_span_processor(processor)
         self._pricer = pricer
         self._totals = SessionTotalsTable(max_open_sessions)
+
+    def add_span_processor(self, processor: SpanProcessor) -> None:
+        """Add a processor after those already downstream; it receives spans with their cost."""
+        # Duck-typed like the SDK: a user's processor need not subclass SpanProcessor.
+        if not all(callable(getattr(processor, name, None)) for name in _PROCESSOR_METHODS):
+            raise ValueError(
+                f"downstream must hold span processors ({', '.join(_PROCESSOR_METHODS)}), "
+                f"got {type(processor).__name__}"
+            )
+        if not callable(getattr(processor, "_on_ending", None)):
+            processor = _WithOnEnding(processor)  # the SDK's multi-span processor calls it on every span
+        self.downstream.add_span_processor(processor)  # type: ignore[attr-defined]
 
     @property
     def pricer(self) -> Pricer:
@@ -88,22 +118,17 @@ class CostProcessor(SpanProcessor):
         return len(self._totals)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        for processor in self._downstream:
-            processor.on_start(span, parent_context=parent_context)
+        self.downstream.on_start(span, parent_context=parent_context)
 
     def _on_ending(self, span: Span) -> None:
-        for processor in self._ending:
-            processor._on_ending(span)
+        self.downstream._on_ending(span)
 
     def on_end(self, span: ReadableSpan) -> None:
         try:
             span = self._priced(span)
         except Exception:
-            if debug_mode():
-                raise
-            _log.exception("agentops_otel could not price span %r; passing it on unpriced", span.name)
-        for processor in self._downstream:
-            processor.on_end(span)
+            internal_error(f"price span {span.name!r} (passed on unpriced)", _log)
+        self.downstream.on_end(span)
 
     def _priced(self, span: ReadableSpan) -> ReadableSpan:
         view = span.attributes
@@ -139,15 +164,7 @@ class CostProcessor(SpanProcessor):
         return with_attributes(span, attrs)
 
     def shutdown(self) -> None:
-        for processor in self._downstream:
-            processor.shutdown()
+        self.downstream.shutdown()
 
     def force_flush(self, timeout_millis: int = 30000) -> bool:
-        deadline_ns = time_ns() + timeout_millis * 1_000_000
-        flushed = True
-        for processor in self._downstream:
-            remaining_ms = (deadline_ns - time_ns()) // 1_000_000
-            if remaining_ms <= 0:
-                return False
-            flushed = processor.force_flush(remaining_ms) and flushed
-        return flushed
+        return self.downstream.force_flush(timeout_millis)

@@ -7,24 +7,16 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 
+from .. import _kinds
 from .. import semconv as sc
-from ..model import STEP_KINDS
 from ._quote import Quote, Tokens
 
-_LLM_OPERATIONS = frozenset(
-    {
-        sc.GenAiOperationNameValues.CHAT,
-        sc.GenAiOperationNameValues.TEXT_COMPLETION,
-        sc.GenAiOperationNameValues.EMBEDDINGS,
-        sc.GenAiOperationNameValues.GENERATE_CONTENT,
-    }
-)
 # Current names first, then the names older instrumentations still emit.
 _INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS)
 _OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS)
 # Plain strings: `.value` of an enum member is a descriptor call, too slow for the per-span path.
-_LLM = sc.SpanTypeValues.LLM.value
-_SESSION = sc.SpanTypeValues.SESSION.value
+_LLM = _kinds.LLM
+_SESSION = _kinds.SESSION
 _PRICED = sc.CostStatusValues.PRICED.value
 _UNPRICED = sc.CostStatusValues.UNPRICED.value
 
@@ -51,11 +43,11 @@ def role_of(attrs: Mapping[str, Any]) -> str | None:
     declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
     if declared == _SESSION:
         return _SESSION
-    if declared in STEP_KINDS:  # as the read model's step_kind decides
+    if declared in _kinds.STEP_KINDS:  # as the read model's step_kind decides
         return _LLM if declared == _LLM else None
     operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
     if operation is not None:
-        return _LLM if operation in _LLM_OPERATIONS else None
+        return _LLM if _kinds.is_llm_operation(operation) else None
     return _LLM if has_usage(attrs) else None
 
 

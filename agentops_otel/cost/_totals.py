@@ -61,13 +61,11 @@ class SessionTotalsTable:
         self._closed: dict[str, None] = {}
         self._lock = threading.Lock()
         self.evicted = 0
-        self.late_calls = 0
 
     def add(self, session_id: str, tokens: Tokens | None, quote: Quote | None) -> None:
         """Count one LLM call; `quote` None means it could not be priced."""
         with self._lock:
             if session_id in self._closed:
-                self.late_calls += 1
                 return
             totals = self._open.get(session_id)
             if totals is None:

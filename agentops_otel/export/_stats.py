@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from opentelemetry import metrics
 
-from .. import __version__
 from .. import semconv as sc
+from .._version import __version__
 
 METRIC_DROPPED = sc.METRIC_AGENTOPS_EXPORT_SPANS_DROPPED  # attributes: error.type (the reason), server.*
 METRIC_DELIVERED = sc.METRIC_AGENTOPS_EXPORT_SPANS_DELIVERED

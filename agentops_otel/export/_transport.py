@@ -26,7 +26,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from .. import __version__
+from .._version import __version__
 from ._settings import PROTOCOL_GRPC, OtlpSettings
 
 USER_AGENT = f"agentops-otel/{__version__}"

@@ -18,8 +18,8 @@ from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type:
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
-from .. import __version__
 from .._config import DEFAULT_MAX_CONTENT_LENGTH, ENV_MAX_CONTENT_LENGTH, env_int, parse_content_capture
+from .._version import __version__
 from ._call import LLMCall, Outcome, Request, Telemetry, guarded
 from ._messages import server_of
 

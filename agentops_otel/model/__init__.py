@@ -1,20 +1,11 @@
-"""The read model shared by every consumer: SpanRecord in, Session out."""
+"""The read model shared by every consumer: SpanRecord in, Session out. Pure data: no I/O, no settings."""
 
+from .._kinds import STEP_KINDS
 from ._records import EventRecord, LinkRecord, SpanRecord, from_readable_span
-from ._session import (
-    STEP_KINDS,
-    Session,
-    SessionSummary,
-    Step,
-    StepError,
-    Usage,
-    build_session,
-    build_sessions,
-    decode_content,
-    find_failing_step,
-    step_kind,
-    summarize,
-)
+from ._session import Session, build_session, build_sessions
+from ._steps import Step, StepError, decode_content, find_failing_step, step_kind
+from ._summary import SessionSummary, summarize
+from ._usage import Usage
 
 __all__ = [
     "STEP_KINDS",

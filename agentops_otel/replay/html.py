@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import semconv as sc
+from .._format import usd
 from ..model import Session
 
 _ASSETS = Path(__file__).parent / "assets"
@@ -91,7 +92,7 @@ def fingerprint(session: Session) -> str:
 
 def _fallback(session: Session) -> str:
     e = html.escape
-    cost = "unknown" if session.cost is None else f"${session.cost:.6f}"
+    cost = usd(session.cost)
     duration = "running" if session.duration is None else f"{session.duration:.3f}s"
     lines = [
         f"<h1>Session {e(session.session_id)}</h1>",
@@ -113,23 +114,11 @@ def _fallback(session: Session) -> str:
     return "\n".join(lines)
 
 
-class _Configured:
-    """Default of `backend_url`: the configured URL template, if any."""
+def render_html(session: Session, *, backend_url: str | None = None) -> str:
+    """The replay page of `session` as one HTML string; pure: everything it shows comes in as arguments.
 
-
-_CONFIGURED = _Configured()
-
-
-def render_html(session: Session, *, backend_url: str | _Configured | None = _CONFIGURED) -> str:
-    """The replay page of `session` as one HTML string.
-
-    `backend_url` links the header to the session in another UI; by default it is the configured
-    URL template filled in (see `Session.url`), and None leaves the link out.
+    `backend_url` links the header to the session in another UI (see `agentops_otel._links`).
     """
-    if isinstance(backend_url, _Configured):
-        from .._urls import backend_url as configured
-
-        backend_url = configured(session)
     script = _asset("replay.js")
     script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     parts = {
@@ -146,9 +135,7 @@ def render_html(session: Session, *, backend_url: str | _Configured | None = _CO
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _asset("replay.html"))
 
 
-def write_html(
-    session: Session, path: str | os.PathLike[str], *, backend_url: str | _Configured | None = _CONFIGURED
-) -> Path:
+def write_html(session: Session, path: str | os.PathLike[str], *, backend_url: str | None = None) -> Path:
     """Write the replay page to `path` (parent folders are created) and return the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

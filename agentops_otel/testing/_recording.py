@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from .. import _pipeline
 from .. import semconv as sc
 from ..capture import SessionHandle, start_session
+from ..capture._lifecycle import ensure_started
 from ..model import Session, build_session
 
 
@@ -92,11 +93,7 @@ class TestRecording:
 
 def ensure_watcher(watchers: dict[int, SessionWatcher]) -> SessionWatcher:
     """The watcher on the current pipeline's provider, added once per provider."""
-    pipeline = _pipeline.current_pipeline()
-    if pipeline is None:
-        _pipeline.init()
-        pipeline = _pipeline.current_pipeline()
-    assert pipeline is not None  # init() either builds one or raises
+    pipeline = ensure_started()
     watcher = watchers.get(id(pipeline.provider))
     if watcher is None:
         watcher = watchers[id(pipeline.provider)] = SessionWatcher()

@@ -106,6 +106,7 @@ def _interleaved(streaming: bool) -> None:
     """Instrumented and plain batches alternated in one process (unwrap, wrap again): the difference
     of their medians is the added cost, free of the ~20% variation between processes."""
     from agentops_otel import _pipeline
+    from agentops_otel.capture._lifecycle import instrument_llm_clients
     from agentops_otel.instrumentation.openai import OpenAIInstrumentor
 
     with _server() as base_url:
@@ -121,7 +122,7 @@ def _interleaved(streaming: bool) -> None:
             ours.append(per_call(call, calls, 1, warmup=2)["value"])
             instrumentor.uninstrument()
             plain.append(per_call(call, calls, 1, warmup=2)["value"])
-            _pipeline.instrument_llm_clients(pipeline)
+            instrument_llm_clients(pipeline)
         client.close()
         added = statistics.median(o - p for o, p in zip(ours, plain, strict=True))
         per = max(chunks) if streaming else 1

@@ -1,4 +1,5 @@
-"""`Session.url`: a link that opens a session's replay.
+"""Session links: `session_url(session)`, the link that opens a session's replay, and `with_url`, which
+puts it on a Session (the model holds it as plain data; this layer is where it is made).
 
 With a URL template configured (`init(url_template=...)` or AGENTOPS_OTEL_URL_TEMPLATE, placeholders
 `{trace_id}` and `{session_id}`, e.g. `http://localhost:16686/trace/{trace_id}`) the link points
@@ -9,6 +10,7 @@ The page is rewritten only when the session changed since it was written.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import os
@@ -18,6 +20,8 @@ import urllib.parse
 from pathlib import Path
 
 from ._config import ENV_URL_TEMPLATE, store_path
+from ._internal import internal_error
+from ._pipeline import current_pipeline
 from .model import Session
 
 _log = logging.getLogger("agentops_otel")
@@ -26,8 +30,6 @@ _HEAD_BYTES = 1024  # the fingerprint <meta> sits in the first few hundred bytes
 
 
 def _settings() -> tuple[str | None, Path]:
-    from ._pipeline import current_pipeline
-
     pipeline = current_pipeline()
     if pipeline is not None:
         return pipeline.settings.url_template, Path(pipeline.settings.store_path)
@@ -42,11 +44,7 @@ def fill_template(template: str, session: Session) -> str:
 
 def backend_url(session: Session) -> str | None:
     """The session in the user's own UI, when a URL template is configured; else None."""
-    try:
-        template, _ = _settings()
-    except Exception:
-        _log.warning("agentops_otel: cannot read the URL settings", exc_info=True)
-        return None
+    template, _ = _settings()
     return fill_template(template, session) if template else None
 
 
@@ -78,7 +76,7 @@ def write_replay(session: Session, folder: Path) -> Path:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".replay-", suffix=".html")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(render_html(session, backend_url=None))
+                f.write(render_html(session))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -87,18 +85,24 @@ def write_replay(session: Session, folder: Path) -> Path:
 
 
 def session_url(session: Session) -> str:
-    """The link behind `Session.url`; never empty, never raises."""
-    template, store = None, store_path()
-    try:
-        template, store = _settings()
-        if template:
-            return fill_template(template, session)
-    except Exception:  # a link is never worth breaking the caller for
-        _log.warning("agentops_otel: cannot read the URL settings", exc_info=True)
+    """The link that opens `session`'s replay, writing the page when it is missing or out of date.
+
+    Never empty, never raises: a folder we cannot write is logged and the next one tried.
+    """
+    template, store = _settings()
+    if template:
+        return fill_template(template, session)
     folders = (store.parent / "replays", Path(tempfile.gettempdir()) / "agentops-otel-replays")
     for folder in folders:
         try:
             return write_replay(session, folder).resolve().as_uri()
+        except OSError as exc:
+            _log.warning("agentops_otel: cannot write the replay page in %s: %s", folder, exc)
         except Exception:
-            _log.warning("agentops_otel: cannot write the replay page in %s", folder, exc_info=True)
+            internal_error("write a replay page")
     return (folders[0] / replay_file_name(session.session_id)).resolve().as_uri()
+
+
+def with_url(session: Session) -> Session:
+    """`session` with its `url` filled in (the replay page written on demand)."""
+    return dataclasses.replace(session, url=session_url(session))

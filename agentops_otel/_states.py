@@ -1,0 +1,69 @@
+"""Session end states and the status vocabulary, and the rules that derive them.
+
+One home for: the end states (`Success`, `Fail`, `Indeterminate`), the word for a session still
+running (`open`), reading an end state a user wrote (any case, AgentOps' enums), when a span counts
+as failed, and the end state of a trace that carries none (another instrumentation's). The store's SQL
+mirrors `derived_end_state`; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from . import semconv as sc
+from .errors import ConfigurationError
+
+SUCCESS: Final = sc.SessionEndStateValues.SUCCESS.value
+FAIL: Final = sc.SessionEndStateValues.FAIL.value
+INDETERMINATE: Final = sc.SessionEndStateValues.INDETERMINATE.value
+END_STATES: Final = (SUCCESS, FAIL, INDETERMINATE)
+OPEN: Final = "open"  # not an end state: the status of a session still running
+STATUSES: Final = (*END_STATES, OPEN)
+
+_BY_LOWER = {s.lower(): s for s in STATUSES}
+
+
+def known_end_state(value: Any) -> str | None:
+    """The canonical end state for a user's spelling (any case, an enum with `.value`); None if unknown."""
+    text = getattr(value, "value", value)
+    if not isinstance(text, str):
+        return None
+    found = _BY_LOWER.get(text.strip().lower())
+    return found if found != OPEN else None
+
+
+def parse_status(value: str) -> str:
+    """A status filter (an end state or "open", any case) in its canonical spelling."""
+    found = _BY_LOWER.get(value.strip().lower())
+    if found is None:
+        raise ConfigurationError(f"unknown session status {value!r}: use one of {', '.join(STATUSES)}")
+    return found
+
+
+def status_of(end_state: str | None) -> str:
+    """What listings show for a session: its end state, or "open" while it runs."""
+    return end_state or OPEN
+
+
+def span_failed(status_code: str, attributes: Mapping[str, Any], event_names: Iterable[str] = ()) -> bool:
+    """A span failed when its status is ERROR, it names an `error.type`, or it recorded an exception."""
+    return status_code == "ERROR" or sc.ERROR_TYPE in attributes or "exception" in event_names
+
+
+def derived_end_state(explicit: Any, ended: bool, status_code: str, failed_child: bool = False) -> str | None:
+    """The end state of a session root: the recorded one, else from the root's status and its steps.
+
+    None while the root is open. A root without an end state of ours (another instrumentation's) is
+    Fail when its status is ERROR or a step directly under it failed, Success when its status is OK,
+    else Indeterminate.
+    """
+    if explicit:
+        return str(explicit)
+    if not ended:
+        return None
+    if status_code == "ERROR" or failed_child:
+        return FAIL
+    if status_code == "OK":
+        return SUCCESS
+    return INDETERMINATE
