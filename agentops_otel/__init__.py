@@ -3,8 +3,12 @@
     import agentops_otel as agentops
     agentops.init()                              # joins your TracerProvider or creates one
     with agentops.session("triage", tags=["support"]):
-        ...                                      # LLM calls, @record_tool / @record_action steps
+        ...                                      # LLM calls, @agentops.tool / @agentops.action steps
     agentops.get_session().cost
+
+`__all__` is what a new user needs to learn. Every name AgentOps' SDK offers (`record_tool`,
+`record_action`, `end_all_sessions`, ...) stays importable from here too, so code written for
+AgentOps runs with `import agentops_otel as agentops`; playback's types live in `agentops_otel.playback`.
 
 Names are imported on first use, so `import agentops_otel` (and our pytest plugin, which every pytest
 run loads) costs nothing until the API is used.
@@ -18,73 +22,55 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._playback import (
-        PlaybackDivergence,
-        PlaybackError,
-        RecordedStep,
-        RecordedToolError,
-        Recording,
-        load_recording,
-        playback,
-    )
     from .capture import (
         ActionEvent,
         ErrorEvent,
         LLMEvent,
         SessionHandle,
         ToolEvent,
+        action,
         agent,
-        end_all_sessions,
         end_session,
         get_session,
         init,
         record,
-        record_action,
-        record_tool,
         session,
         shutdown,
         start_session,
         tool,
     )
     from .model import Session, Step
+    from .playback import playback
 
 _CAPTURE = (
-    "ActionEvent", "ErrorEvent", "LLMEvent", "SessionHandle", "ToolEvent", "agent", "end_all_sessions",
+    "ActionEvent", "ErrorEvent", "LLMEvent", "SessionHandle", "ToolEvent", "action", "agent", "end_all_sessions",
     "end_session", "get_session", "init", "record", "record_action", "record_tool", "session", "shutdown",
     "start_session", "tool",
 )  # fmt: skip
-_EXPORTS = {"Session": ".model", "Step": ".model"}
-_EXPORTS.update(dict.fromkeys(_CAPTURE, ".capture"))
 _PLAYBACK = (
     "PlaybackDivergence", "PlaybackError", "RecordedStep", "RecordedToolError", "Recording", "load_recording",
     "playback",
 )  # fmt: skip
-_EXPORTS.update(dict.fromkeys(_PLAYBACK, "._playback"))
+_EXPORTS = {"Session": ".model", "Step": ".model"}
+_EXPORTS.update(dict.fromkeys(_CAPTURE, ".capture"))
+_EXPORTS.update(dict.fromkeys(_PLAYBACK, ".playback"))
 
-__all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
+__all__ = [
     "ActionEvent",
     "ErrorEvent",
     "LLMEvent",
-    "PlaybackDivergence",
-    "PlaybackError",
-    "RecordedStep",
-    "RecordedToolError",
-    "Recording",
     "Session",
     "SessionHandle",
     "Step",
     "ToolEvent",
     "__version__",
+    "action",
     "agent",
-    "end_all_sessions",
     "end_session",
     "get_session",
     "init",
-    "load_recording",
     "playback",
     "record",
-    "record_action",
-    "record_tool",
     "session",
     "shutdown",
     "start_session",
@@ -96,7 +82,9 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'agentops_otel' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
+    imported = importlib.import_module(module, __name__)
+    # `playback` is the package of that name, which is callable as the function (see its module).
+    value = imported if name == "playback" else getattr(imported, name)
     globals()[name] = value
     return value
 

@@ -176,7 +176,7 @@ def test_budgets(support_run: Session) -> None:
         assert_max_llm_calls(support_run, 1)
     with pytest.raises(AssertionError, match=r"^240 tokens \(200 in, 40 out\) is not under the budget of 240"):
         assert_tokens_under(support_run, 240)
-    with pytest.raises(AssertionError, match=r"^cost \$0\.\d+ is not under the budget of \$1e-06"):
+    with pytest.raises(AssertionError, match=r"^cost \$0\.\d+ is not under the budget of \$0\.000001"):
         assert_cost_under(support_run, 0.000001)
 
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from click.testing import CliRunner
 
-from agentops_otel.cli import UserError, main, parse_since
+from agentops_otel.cli import main, parse_since
+from agentops_otel.errors import ConfigurationError
 from agentops_otel.store import LocalStore
 from tests.test_store_sample import T0, support_session
 
@@ -39,7 +40,7 @@ def test_the_listing_shows_id_start_duration_status_tags_and_cost_newest_first(s
     assert header.split() == ["SESSION", "STARTED", "DURATION", "STATUS", "TAGS", "COST"]
     assert _listed_ids(out) == ["sess-0003-7f3a", "sess-0002-7f3a", "sess-0001-7f3a"]
     started = datetime.fromtimestamp(T0 / 1e9 + 10).strftime("%Y-%m-%d %H:%M:%S")
-    assert rows[2].split() == ["sess-0001-7f3a", *started.split(), "1.89s", "Fail", "support,v2.1", "$0.0003"]
+    assert rows[2].split() == ["sess-0001-7f3a", *started.split(), "1.89s", "Fail", "support,v2.1", "$0.00034"]
 
 
 @pytest.mark.parametrize(
@@ -132,7 +133,7 @@ def test_since_without_a_zone_is_local_time():
 
 @pytest.mark.parametrize("text", ["", "soon", "-2h", "2 fortnights", "2026-13-01"])
 def test_since_rejects_anything_else_with_the_forms_it_accepts(text):
-    with pytest.raises(UserError, match="30m, 2h, 7d"):
+    with pytest.raises(ConfigurationError, match="30m, 2h, 7d"):
         parse_since(text, now=NOW)
 
 
@@ -144,6 +145,6 @@ def test_a_session_without_llm_calls_costs_zero_like_the_replay_header_says(tmp_
     with LocalStore(path) as s:
         s.write(spans)
     row = _run("sessions", "--source", str(path)).stdout.splitlines()[1]
-    assert row.split()[0] == "sess-0007-7f3a" and row.split()[-1] == "$0"
+    assert row.split()[0] == "sess-0007-7f3a" and row.split()[-1] == "$0.00"
     replay = _run("replay", "sess-0007", "--source", str(path)).stdout
-    assert "Cost: $0 " in replay
+    assert "Cost: $0.00 " in replay

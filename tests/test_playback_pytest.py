@@ -61,9 +61,9 @@ def test_the_marker_plays_a_recording_beside_the_test_and_fails_tests_that_diver
     result.assert_outcomes(passed=4, failed=1, errors=3)
     result.stdout.fnmatch_lines(
         [
-            "FAILED test_user.py::test_changed_question - agentops_otel._playback*",
-            "ERROR test_user.py::test_no_question - agentops_otel._playback*",
-            "ERROR test_user.py::test_swallowed_divergence - agentops_otel._playback*",
+            "FAILED test_user.py::test_changed_question - agentops_otel.playback*",
+            "ERROR test_user.py::test_no_question - agentops_otel.playback*",
+            "ERROR test_user.py::test_swallowed_divergence - agentops_otel.playback*",
             "ERROR test_user.py::test_no_recording - pytest.UsageError*",
         ],
         consecutive=False,

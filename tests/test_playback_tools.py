@@ -26,10 +26,10 @@ import agentops_otel
 from agentops_otel import PlaybackDivergence, PlaybackError, playback
 from agentops_otel import semconv as sc
 from agentops_otel._config import DEFAULT_MAX_CONTENT_LENGTH
-from agentops_otel._playback import RecordedStep, RecordedToolError, Recording
-from agentops_otel._playback._tools import recorded_exception
 from agentops_otel.capture import _decorators
 from agentops_otel.demo._agent import handle_ticket
+from agentops_otel.playback import RecordedStep, RecordedToolError, Recording
+from agentops_otel.playback._tools import recorded_exception
 from agentops_otel.replay._diff import diff_sessions
 from agentops_otel.testing.llm_server import FAKE_OPENAI_KEY, LLMServer, Reply, ToolCall
 from tests.test_playback_agent import instrumented_clients

@@ -1,16 +1,37 @@
-"""The package's public surface: listed once, importable lazily."""
+"""The package's public surface: a small `__all__`, every AgentOps name still importable, all lazily."""
 
 import subprocess
 import sys
 
+import pytest
 
-def test_the_public_names_are_all_listed_and_importable():
+
+def test_all_is_the_small_set_a_new_user_learns_and_every_name_imports():
     import agentops_otel
 
     exported = set(agentops_otel.__all__) - {"__version__"}
-    assert exported == set(agentops_otel._EXPORTS)
-    for name in exported:
+    assert exported <= set(agentops_otel._EXPORTS)
+    assert {"init", "session", "tool", "action", "agent", "get_session", "playback"} <= exported
+    assert not {"record_tool", "record_action", "end_all_sessions", "PlaybackDivergence"} & exported
+    for name in agentops_otel._EXPORTS:  # the AgentOps spellings too
         assert getattr(agentops_otel, name) is not None
+    assert agentops_otel.record_tool is agentops_otel.tool and agentops_otel.record_action is agentops_otel.action
+
+
+def test_playback_types_live_in_the_playback_package():
+    import agentops_otel
+    from agentops_otel import playback
+
+    assert playback.Player.__module__.startswith("agentops_otel.playback")
+    for name in ("PlaybackDivergence", "PlaybackError", "RecordedStep", "RecordedToolError", "Recording"):
+        assert getattr(agentops_otel, name) is getattr(playback, name)
+
+
+def test_an_unknown_name_says_so():
+    import agentops_otel
+
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        agentops_otel.nope  # noqa: B018
 
 
 def test_importing_the_package_loads_no_opentelemetry():

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from agentops_otel.replay._server import make_server
 from agentops_otel.sources import open_source
+from agentops_otel.viewer import make_server
 from tests._browser import guarded_page, open_browser
 from tests._sources_shapes import otlp_dict, session_spans
 

@@ -1,7 +1,7 @@
 """The capture API: the recording lifecycle (`init`, `shutdown`), sessions, decorators and events
 (AgentOps-compatible names)."""
 
-from ._decorators import agent, record_action, record_tool, tool
+from ._decorators import action, agent, record_action, record_tool, tool
 from ._events import ActionEvent, ErrorEvent, LLMEvent, ToolEvent, record
 from ._lifecycle import init, shutdown
 from ._sessions import (
@@ -20,6 +20,7 @@ __all__ = [
     "LLMEvent",
     "SessionHandle",
     "ToolEvent",
+    "action",
     "agent",
     "current_handle",
     "end_all_sessions",

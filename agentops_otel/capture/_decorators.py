@@ -1,4 +1,5 @@
-"""Decorators that record a function call as a step span: record_action, record_tool (tool), agent.
+"""Decorators that record a function call as a step span: `tool`, `action`, `agent` (AgentOps spells the
+first two `record_tool` and `record_action`; both names work).
 
 They work on functions, methods, async functions, generators and async generators; wrapt keeps
 signatures, docstrings and `inspect` behaviour. Arguments and return value are captured as JSON
@@ -281,6 +282,7 @@ def record_tool(name: Any = None) -> Any:
 
 
 tool = record_tool
+action = record_action
 
 
 def agent(name: Any = None) -> Any:

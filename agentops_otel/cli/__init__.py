@@ -37,13 +37,13 @@ from typing import Any
 import click
 
 from ..errors import AgentOpsOtelError
+from ..sources import parse_since
 from ._common import (
     USER_ERROR_EXIT,
     UserError,
     color_option,
     one_line,
     open_source_or_exit,
-    parse_since,
     source_option,
     terminal_width,
     use_color,

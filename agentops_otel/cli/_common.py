@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -66,31 +64,6 @@ def source_option(func: F) -> F:
         "jaeger:http://HOST:16686 or tempo:http://HOST:3200. Default: $AGENTOPS_OTEL_SOURCE, else "
         "the local store (.agentops/traces.db).",
     )(func)
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_since(text: str, now: datetime | None = None) -> int:
-    """`--since` as nanoseconds since the epoch: a duration back from now (90s, 30m, 2h, 7d, 1w) or
-    an ISO date or time (2026-11-24, 2026-11-24T09:30, with or without a zone; no zone is local time)."""
-    now = now or datetime.now().astimezone()
-    match = _DURATION.match(text)
-    if match:
-        amount, unit = float(match.group(1)), match.group(2).lower()
-        moment = now - timedelta(**{_UNITS[unit]: amount})
-    else:
-        try:
-            moment = datetime.fromisoformat(text.strip())
-        except ValueError:
-            raise UserError(
-                f"--since {text!r} is neither a duration (30m, 2h, 7d) nor an ISO date or time "
-                "(2026-11-24, 2026-11-24T09:30)"
-            ) from None
-        if moment.tzinfo is None:
-            moment = moment.astimezone()  # a date or time without a zone is the user's local time
-    return int(moment.timestamp() * 1_000_000_000)
 
 
 def color_option(func: F) -> F:

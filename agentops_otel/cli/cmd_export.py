@@ -24,7 +24,7 @@ def command(session_id: str, output: Path | None, source_spec: str | None) -> No
     """Export a session's prompts, completions and steps (no credentials) for `agentops_otel.playback`."""
     import json
 
-    from .._playback import Recording, check_playable
+    from ..playback import Recording, check_playable
 
     session = open_source_or_exit(source_spec).session(session_id)
     with user_errors():

@@ -20,7 +20,7 @@ DEFAULT_PORT = 8642
 @source_option
 def command(host: str, port: int, open_browser: bool, source_spec: str | None) -> None:
     """Browse and replay sessions in a local web viewer (Ctrl-C stops it)."""
-    from ..replay._server import make_server
+    from ..viewer import make_server
 
     source = open_source_or_exit(source_spec)
     try:

@@ -7,16 +7,20 @@ from datetime import datetime
 
 import click
 
-from ._common import color_option, open_source_or_exit, parse_since, source_option, use_color
+from .. import _states
+from .._format import usd
+from ..sources import parse_since
+from ._common import color_option, open_source_or_exit, source_option, use_color
 
-_STATUSES = ("Success", "Fail", "Indeterminate", "open")
-_STATUS_COLORS = {"Success": "green", "Fail": "red", "Indeterminate": "yellow", "open": "cyan"}
+_STATUS_COLORS = {_states.SUCCESS: "green", _states.FAIL: "red", _states.INDETERMINATE: "yellow", _states.OPEN: "cyan"}
 _COLUMNS = ("SESSION", "STARTED", "DURATION", "STATUS", "TAGS", "COST")
 
 
 @click.command()
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="Only sessions with this tag (repeat: all of them).")
-@click.option("--status", type=click.Choice(_STATUSES, case_sensitive=False), help="Only sessions that ended so.")
+@click.option(
+    "--status", type=click.Choice(_states.STATUSES, case_sensitive=False), help="Only sessions that ended so (or open)."
+)
 @click.option("--since", metavar="WHEN", help="Only sessions started since: 30m, 2h, 7d, or an ISO date/time.")
 @click.option("--service", metavar="NAME", help="Only sessions of this service (service.name).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many.")
@@ -50,9 +54,9 @@ def command(
             s.session_id,
             datetime.fromtimestamp(s.start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S"),
             "running" if s.duration is None else f"{s.duration:.2f}s",
-            s.end_state or "open",
+            _states.status_of(s.end_state),
             ",".join(s.tags) or "-",
-            _cost(s.cost),
+            usd(s.cost),
         )
         for s in found
     ]
@@ -77,12 +81,3 @@ def command(
 
 def _row(cells: tuple[str, ...] | list[str], widths: list[int]) -> str:
     return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
-
-
-def _cost(cost: float | None) -> str:
-    """As the replay header shows it: a session without LLM calls costs $0; unknown when a call was unpriced."""
-    if cost is None:
-        return "unknown"
-    if cost == 0:
-        return "$0"
-    return f"${cost:.6f}" if cost < 0.0001 else f"${cost:.4f}"

@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from .. import semconv as sc
+from .._format import usd
 from ..model import Session, Step
 
 Segment = tuple[str, str | None]  # (text, rich style)
@@ -149,7 +150,7 @@ def _metrics(step: Step) -> str:
         usage = step.usage
         if usage.input_tokens or usage.output_tokens:
             parts.append(f"{usage.input_tokens} in/{usage.output_tokens} out")
-        parts.append(_money(step.cost) if step.priced and step.cost is not None else "cost unknown")
+        parts.append(usd(step.cost) if step.priced and step.cost is not None else "cost unknown")
     return " | ".join(parts)
 
 
@@ -271,17 +272,11 @@ def _duration(ns: int | None) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-def _money(usd: float) -> str:
-    if usd == 0:
-        return "$0"
-    return f"${usd:.6f}" if usd < 0.0001 else f"${usd:.4f}"
-
-
 def _session_cost(session: Session) -> str:
     if session.cost is not None:
-        return _money(session.cost)
+        return usd(session.cost)
     lower = session.cost_lower_bound
-    return f"unknown (>= {_money(lower)})" if lower else "unknown"
+    return f"unknown (>= {usd(lower)})" if lower else "unknown"
 
 
 def _length(line: Line) -> int:

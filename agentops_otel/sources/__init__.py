@@ -19,6 +19,7 @@ from typing import Protocol
 from .._config import ENV_SOURCE, store_path
 from ..errors import ConfigurationError, StoreError
 from ..model import Session, SessionSummary
+from ._since import parse_since
 
 
 class TraceSource(Protocol):
@@ -89,4 +90,4 @@ def _guess(spec: str) -> str:
     )
 
 
-__all__ = ["TraceSource", "open_source"]
+__all__ = ["TraceSource", "open_source", "parse_since"]

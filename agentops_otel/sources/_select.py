@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from .._states import status_of
 from ..errors import SessionNotFoundError
 from ..model import Session, SessionSummary
 
@@ -18,7 +19,7 @@ def matches(
 ) -> bool:
     if since_ns is not None and summary.start_ns < since_ns:
         return False
-    if status and (summary.end_state or "").lower() != status.lower():
+    if status and status_of(summary.end_state).lower() != status.lower():
         return False
     if service and summary.service != service:
         return False

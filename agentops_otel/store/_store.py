@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import semconv as sc
+from .._states import OPEN, parse_status
 from ..errors import ConfigurationError
 from ..model import SessionSummary, SpanRecord, Usage
 from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, from_row, to_row
@@ -46,8 +47,6 @@ WHERE trace_id = ? AND (step_kind = 'session' OR parent_span_id IS NULL)
 ORDER BY step_kind = 'session' DESC, start_ns LIMIT 1
 """
 _LISTABLE_SPAN = "SELECT 1 FROM spans WHERE trace_id = ? AND (session_id IS NOT NULL OR step_kind != 'other') LIMIT 1"
-_STATUSES = {s.lower(): str(s) for s in sc.SessionEndStateValues}
-OPEN_STATUS = "open"
 
 
 # Positions of the derived columns in a row from to_row().
@@ -206,14 +205,12 @@ class LocalStore:
             where.append("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = ?)")
             args.append(tag)
         if status is not None:
-            if status.lower() == OPEN_STATUS:
+            canonical = parse_status(status)
+            if canonical == OPEN:
                 where.append("end_state IS NULL")
-            elif status.lower() in _STATUSES:
-                where.append("end_state = ?")
-                args.append(_STATUSES[status.lower()])
             else:
-                choices = ", ".join([*_STATUSES.values(), OPEN_STATUS])
-                raise ConfigurationError(f"unknown session status {status!r}: use one of {choices}")
+                where.append("end_state = ?")
+                args.append(canonical)
         if service is not None:
             where.append("service = ?")
             args.append(service)

@@ -47,7 +47,7 @@ def _arguments(request: pytest.FixtureRequest) -> tuple[Any, dict[str, Any]]:
 @pytest.fixture
 def agentops_playback(request: pytest.FixtureRequest) -> Iterator[Any]:
     """The test runs with its LLM calls answered from a recorded session (see the module docstring)."""
-    from .._playback import playback
+    from ..playback import playback
 
     recording, options = _arguments(request)
     if options.get("source") is None and isinstance(recording, str | Path) and not Path(recording).is_absolute():

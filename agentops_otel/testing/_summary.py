@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .._format import usd
+
 
 def _session_line(facts: dict[str, Any]) -> str:
     text = f"session {facts['session_id']} ({facts['end_state'] or 'open'})"
@@ -24,7 +26,7 @@ def summary_lines(results: Iterable[dict[str, Any]]) -> list[str]:
     lines = [
         f"{len(sessions)} sessions in {len(results)} tests, {failed_sessions} failed · "
         f"{llm_calls} LLM calls · {tokens_in + tokens_out} tokens ({tokens_in} in, {tokens_out} out) · "
-        + (f"cost ${cost:.6f}" if not unpriced else f"cost at least ${cost:.6f}")
+        + (f"cost {usd(cost)}" if not unpriced else f"cost at least {usd(cost)}")
     ]
     if unpriced:
         lines.append(f"  cost unknown for {unpriced} session(s): some LLM calls could not be priced")

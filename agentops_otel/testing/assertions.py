@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .._format import usd
 from ..model import Session, Step
 from ._describe import describe, format_step, session_of, unpriced_reason
 from ._patterns import NAMED_KINDS, StepPattern, arguments_mismatch, as_pattern, describe_arguments, step
@@ -260,11 +261,11 @@ def assert_cost_under(session: Any, max_usd: float) -> None:
         lines = [f"  {format_step(st)}: {unpriced_reason(st)}" for st in s.unpriced_steps]
         raise _fail(
             f"cost unknown: {len(s.unpriced_steps)} LLM call(s) could not be priced "
-            f"(the priced calls cost ${s.cost_lower_bound:.6f}, budget ${max_usd}):\n" + "\n".join(lines),
+            f"(the priced calls cost {usd(s.cost_lower_bound)}, budget {usd(max_usd)}):\n" + "\n".join(lines),
             s,
         )
     if cost >= max_usd:
-        raise _fail(f"cost ${cost:.6f} is not under the budget of ${max_usd}", s)
+        raise _fail(f"cost {usd(cost)} is not under the budget of {usd(max_usd)}", s)
 
 
 def assert_tokens_under(session: Any, max_tokens: int) -> None:

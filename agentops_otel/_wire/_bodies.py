@@ -1,7 +1,8 @@
-"""Response bodies and SSE event sequences of the loopback LLM server, shaped like the providers' APIs.
+"""Response bodies and SSE event sequences shaped like the providers' APIs (OpenAI chat completions,
+Responses and embeddings; Anthropic messages), for the loopback LLM server and for playback.
 
-Each builder takes the server (for counted ids), the parsed request and the scripted Reply. Stream
-builders yield `(event_name_or_None, data)` pairs; the server frames them as server-sent events.
+Each builder takes an id source (`IdSource`: counted ids), the parsed request and the scripted Reply.
+Stream builders yield `(event_name_or_None, data)` pairs; the caller frames them as server-sent events.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ import re
 import struct
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .llm_server import LLMRequest, LLMServer, Reply
+from ._requests import IdSource, LLMRequest, Reply
 
 Events = Iterator[tuple[str | None, Any]]
 
@@ -45,7 +45,7 @@ def now() -> int:
     return int(time.time())
 
 
-def _tool_calls(srv: LLMServer, reply: Reply, prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
+def _tool_calls(srv: IdSource, reply: Reply, prefix: str) -> list[tuple[str, str, dict[str, Any]]]:
     return [(c.id or srv.next_id(prefix), c.name, c.arguments) for c in reply.tool_calls]
 
 
@@ -80,7 +80,7 @@ def _chat_finish(reply: Reply) -> str:
     return reply.finish_reason or ("tool_calls" if reply.tool_calls else "stop")
 
 
-def chat_completion(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[str, Any]:
+def chat_completion(srv: IdSource, request: LLMRequest, reply: Reply) -> dict[str, Any]:
     calls = _tool_calls(srv, reply, "call_")
     message: dict[str, Any] = {"role": "assistant", "content": reply.text, "refusal": None, "annotations": []}
     if calls:
@@ -99,7 +99,7 @@ def chat_completion(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[s
     }
 
 
-def chat_chunks(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events:
+def chat_chunks(srv: IdSource, request: LLMRequest, reply: Reply) -> Events:
     include_usage = bool((request.body.get("stream_options") or {}).get("include_usage"))
     base = {
         "id": srv.next_id("chatcmpl-"),
@@ -133,7 +133,7 @@ def chat_chunks(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events:
 # OpenAI Responses API
 
 
-def _response_items(srv: LLMServer, reply: Reply) -> list[dict[str, Any]]:
+def _response_items(srv: IdSource, reply: Reply) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if reply.text is not None:
         part = {"type": "output_text", "text": reply.text, "annotations": [], "logprobs": []}
@@ -161,7 +161,7 @@ def _response_items(srv: LLMServer, reply: Reply) -> list[dict[str, Any]]:
 
 
 def _response_body(
-    srv: LLMServer, request: LLMRequest, reply: Reply, items: list[dict[str, Any]], status: str, rid: str
+    srv: IdSource, request: LLMRequest, reply: Reply, items: list[dict[str, Any]], status: str, rid: str
 ) -> dict[str, Any]:
     inputs, outputs = _usage_numbers(request, reply)
     body = request.body
@@ -199,12 +199,12 @@ def _response_body(
     }
 
 
-def response(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[str, Any]:
+def response(srv: IdSource, request: LLMRequest, reply: Reply) -> dict[str, Any]:
     items = _response_items(srv, reply)
     return _response_body(srv, request, reply, items, "completed", srv.next_id("resp_"))
 
 
-def response_events(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events:
+def response_events(srv: IdSource, request: LLMRequest, reply: Reply) -> Events:
     rid = srv.next_id("resp_")
     items = _response_items(srv, reply)
     seq = iter(range(1_000_000))
@@ -252,7 +252,7 @@ def response_events(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events
 # OpenAI embeddings
 
 
-def embeddings(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[str, Any]:
+def embeddings(srv: IdSource, request: LLMRequest, reply: Reply) -> dict[str, Any]:
     raw = request.body.get("input")
     inputs = raw if isinstance(raw, list) else [raw]
     dimensions = int(request.body.get("dimensions") or 8)
@@ -286,7 +286,7 @@ def _anthropic_usage(request: LLMRequest, reply: Reply, output_tokens: int | Non
     }
 
 
-def _anthropic_blocks(srv: LLMServer, reply: Reply) -> list[dict[str, Any]]:
+def _anthropic_blocks(srv: IdSource, reply: Reply) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     if reply.text is not None:
         blocks.append({"type": "text", "text": reply.text})
@@ -299,7 +299,7 @@ def _stop_reason(reply: Reply) -> str:
     return reply.finish_reason or ("tool_use" if reply.tool_calls else "end_turn")
 
 
-def message(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[str, Any]:
+def message(srv: IdSource, request: LLMRequest, reply: Reply) -> dict[str, Any]:
     return {
         "id": srv.next_id("msg_"),
         "type": "message",
@@ -312,7 +312,7 @@ def message(srv: LLMServer, request: LLMRequest, reply: Reply) -> dict[str, Any]
     }
 
 
-def message_events(srv: LLMServer, request: LLMRequest, reply: Reply) -> Events:
+def message_events(srv: IdSource, request: LLMRequest, reply: Reply) -> Events:
     blocks = _anthropic_blocks(srv, reply)
     start: dict[str, Any] = {
         "id": srv.next_id("msg_"),

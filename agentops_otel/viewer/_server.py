@@ -21,15 +21,16 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .. import semconv as sc
-from ..errors import AgentOpsOtelError, SessionNotFoundError
+from .. import _states
+from .._format import usd
+from ..errors import AgentOpsOtelError, ConfigurationError, SessionNotFoundError
 from ..model import SessionSummary
-from ..sources import TraceSource
+from ..sources import TraceSource, parse_since
 
 _log = logging.getLogger("agentops_otel")
 DEFAULT_LIMIT = 200
 _MAX_LIMIT = 100_000  # larger does not fit the store's query (and no page shows that many rows)
-_STATUSES = {str(v).lower(): str(v) for v in (*sc.SessionEndStateValues, "open")}  # what every source filters on
+_STATUSES = {s.lower(): s for s in _states.STATUSES}  # what every source filters on
 _LIST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
 _STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1d2330}
 table{border-collapse:collapse;width:100%}
@@ -45,12 +46,10 @@ class BadRequest(ValueError):
 
 
 def _since(text: str) -> int:
-    from ..cli._common import parse_since  # the CLI's --since forms, so both read the same
-
     try:
-        return parse_since(text)
-    except Exception as exc:  # parse_since raises the CLI's UserError
-        raise BadRequest(getattr(exc, "message", str(exc))) from None
+        return parse_since(text)  # the CLI's --since forms, so both read the same
+    except ConfigurationError as exc:
+        raise BadRequest(str(exc)) from None
 
 
 def _filters(query: dict[str, list[str]]) -> dict[str, Any]:
@@ -82,8 +81,8 @@ def _cell(value: Any) -> str:
 def _row(s: SessionSummary) -> str:
     link = "/sessions/" + urllib.parse.quote(s.session_id, safe="")
     started = datetime.fromtimestamp(s.start_ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-    state = s.end_state or "Open"
-    cost = "unknown" if s.cost is None else f"${s.cost:.6f}"
+    state = _states.status_of(s.end_state)
+    cost = usd(s.cost)
     duration = "running" if s.duration is None else f"{s.duration:.2f}s"
     tags = "".join(f'<span class="tag">{html.escape(t)}</span>' for t in s.tags)
     return (
@@ -99,8 +98,7 @@ def _form(query: dict[str, list[str]]) -> str:
         return html.escape(",".join(query.get(name, [])))
 
     options = "".join(
-        f"<option{' selected' if value('status') == v else ''}>{v}</option>"
-        for v in ("", "Success", "Fail", "Indeterminate")
+        f"<option{' selected' if value('status') == v else ''}>{v}</option>" for v in ("", *_states.STATUSES)
     )
     return (
         '<form method="get" action="/">'
@@ -191,10 +189,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.BAD_GATEWAY, str(exc), "text/plain; charset=utf-8")
 
     def _session(self, ident: str) -> None:
-        from .html import render_html
+        from .._links import backend_url
+        from ..replay.html import render_html
 
         session = self.server.source.session(ident)
-        self._send(HTTPStatus.OK, render_html(session))
+        self._send(HTTPStatus.OK, render_html(session, backend_url=backend_url(session)))
 
 
 class ViewerServer(ThreadingHTTPServer):

@@ -40,9 +40,12 @@ than recorded is a `PlaybackDivergence` (strict) or runs the function (lenient):
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from ..model import Session
 from ._patch import installed
@@ -140,3 +143,21 @@ def playback(
     player.finish()
     if player.tools is not None:
         player.tools.finish()
+
+
+class _CallableModule(types.ModuleType):
+    """`agentops_otel.playback` is both this package (its types) and the function: importing the
+    package sets it as the parent's attribute, so the package itself must answer the call."""
+
+    def __call__(
+        self,
+        session: Session | Recording | str | os.PathLike[str] | None = None,
+        *,
+        source: str | None = None,
+        strict: bool = True,
+        tools: bool = False,
+    ) -> Any:
+        return playback(session, source=source, strict=strict, tools=tools)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -13,8 +13,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from ..testing import _llm_shapes as shapes
-from ..testing.llm_server import Reply, ToolCall, describe
+from .._wire import Reply, ToolCall, describe
+from .._wire import _bodies as shapes
 from ._recording import RecordedStep
 
 # Body builders of the loopback server per API (JSON, SSE events), and the prefix of the response id.
@@ -61,7 +61,7 @@ class _RecordedIds:
         return f"{prefix}playback{next(self._count):06d}"
 
 
-def _finish_reason(provider: str, step: RecordedStep, has_tool_calls: bool) -> str | None:
+def _finish_reason(provider: str, step: RecordedStep) -> str | None:
     reasons = list(step.finish_reasons)
     for message in step.returns or ():
         if isinstance(message, dict) and message.get("finish_reason"):
@@ -98,7 +98,7 @@ def reply_of(provider: str, step: RecordedStep) -> Reply:
         text="".join(texts) if texts or not calls else None,
         tool_calls=calls,
         model=step.response_model or step.request_model,
-        finish_reason=_finish_reason(provider, step, bool(calls)),
+        finish_reason=_finish_reason(provider, step),
         input_tokens=usage.get("input_tokens") or None,
         output_tokens=usage.get("output_tokens") or None,
         cached_tokens=usage.get("cache_read_tokens") or 0,
@@ -120,8 +120,8 @@ def success_body(
     build_json, build_events, response_prefix = _BUILDERS[api]
     ids = _RecordedIds(step.response_id, response_prefix)
     if not request.stream:
-        return "application/json", json.dumps(build_json(ids, request, reply)).encode()  # type: ignore[arg-type]
-    return "text/event-stream; charset=utf-8", _frames(build_events(ids, request, reply), cut)  # type: ignore[arg-type]
+        return "application/json", json.dumps(build_json(ids, request, reply)).encode()
+    return "text/event-stream; charset=utf-8", _frames(build_events(ids, request, reply), cut)
 
 
 def _ends_stream(event: str | None, data: Any) -> bool:

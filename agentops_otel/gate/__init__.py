@@ -1,0 +1,119 @@
+"""The CI gate's logic: measure sessions against thresholds (failure rate, cost, LLM calls).
+
+`agentops-otel check` reads sessions from a source and calls `measure`; anything else that gates on
+sessions (a pytest hook, a script) can call it the same way.
+
+Failure rate is failed / ended sessions (open sessions are counted but not rated). Cost and LLM calls are
+per-session statistics: `max`, `p95` (nearest rank), `mean`, or for cost also `total`. A session with an
+LLM call that could not be priced has no known cost: the cost check then fails as unverifiable, unless
+`allow_unpriced` measures the priced sessions only (the detail always says how many were left out).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .._format import usd
+from ..model import SessionSummary
+
+STATS = ("max", "p95", "mean")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One row of the report: a measured value against its threshold."""
+
+    metric: str
+    measured: float | None  # None when it cannot be known (no ended sessions, unpriced cost)
+    threshold: float | None
+    ok: bool
+    detail: str = ""
+
+
+def statistic(values: Sequence[float], stat: str) -> float:
+    """max, p95 (nearest-rank), mean or total of a non-empty list."""
+    ordered = sorted(values)
+    if stat == "max":
+        return ordered[-1]
+    if stat == "p95":
+        return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
+    if stat == "mean":
+        return sum(ordered) / len(ordered)
+    return sum(ordered)
+
+
+def measure(
+    sessions: Sequence[SessionSummary],
+    *,
+    max_failure_rate: float | None,
+    max_cost: float | None,
+    cost_stat: str,
+    max_llm_calls: float | None,
+    llm_calls_stat: str,
+    allow_unpriced: bool,
+) -> list[Measure]:
+    rows = []
+    ended = [s for s in sessions if s.end_ns is not None or s.end_state is not None]
+    failed = sum(1 for s in ended if s.failed)
+    rate = failed / len(ended) if ended else None
+    open_note = f", {len(sessions) - len(ended)} still open (not rated)" if len(ended) < len(sessions) else ""
+    rows.append(
+        Measure(
+            "failure rate",
+            rate,
+            max_failure_rate,
+            max_failure_rate is None or (rate is not None and rate <= max_failure_rate),
+            f"{failed} failed of {len(ended)} ended{open_note}",
+        )
+    )
+    priced = [s.cost for s in sessions if s.cost is not None and s.cost_complete]
+    unpriced = len(sessions) - len(priced)
+    cost = statistic(priced, cost_stat) if priced else None
+    cost_metric = "total cost" if cost_stat == "total" else f"cost per session ({cost_stat})"
+    if unpriced and not allow_unpriced:
+        detail = f"{unpriced} session(s) have LLM calls that could not be priced: cost unknown"
+        if cost is not None:
+            detail += f" (the priced ones: {cost_stat} {usd(cost)})"
+        rows.append(Measure(cost_metric, None, max_cost, max_cost is None, detail))
+    else:
+        detail = f"{len(priced)} priced sessions" + (f", {unpriced} unpriced left out" if unpriced else "")
+        ok = max_cost is None or cost is None or cost <= max_cost
+        rows.append(Measure(cost_metric, cost, max_cost, ok, detail))
+    calls = [float(s.llm_calls) for s in sessions]
+    llm = statistic(calls, llm_calls_stat) if calls else None
+    rows.append(
+        Measure(
+            f"LLM calls per session ({llm_calls_stat})",
+            llm,
+            max_llm_calls,
+            max_llm_calls is None or llm is None or llm <= max_llm_calls,
+            f"{int(sum(calls))} calls in {len(calls)} sessions",
+        )
+    )
+    return rows
+
+
+def _format(metric: str, value: float | None) -> str:
+    if value is None:
+        return "unknown"
+    if metric.startswith("failure rate"):
+        return f"{value:.1%}"
+    if "cost" in metric:
+        return usd(value)
+    return f"{value:g}"
+
+
+def render_table(rows: Sequence[Measure]) -> str:
+    table = [("metric", "measured", "threshold", "result", "detail")]
+    for row in rows:
+        threshold = "-" if row.threshold is None else f"<= {_format(row.metric, row.threshold)}"
+        result = "-" if row.threshold is None else ("ok" if row.ok else "BREACHED")
+        table.append((row.metric, _format(row.metric, row.measured), threshold, result, row.detail))
+    widths = [max(len(r[i]) for r in table) for i in range(4)]
+    lines = ("  ".join(cell.ljust(w) for cell, w in zip(r[:4], widths, strict=True)) + "  " + r[4] for r in table)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+__all__ = ["STATS", "Measure", "measure", "render_table", "statistic"]

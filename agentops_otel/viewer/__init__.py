@@ -1,0 +1,5 @@
+"""The local viewer behind `agentops-otel serve`: a session list and each session's replay page."""
+
+from ._server import ViewerServer, make_server
+
+__all__ = ["ViewerServer", "make_server"]
