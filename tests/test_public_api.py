@@ -38,3 +38,24 @@ def test_importing_the_package_loads_no_opentelemetry():
     code = "import sys, agentops_otel; print(any(m.startswith('opentelemetry') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_pytest_plugin_loads_neither_the_model_nor_opentelemetry():
+    """Every pytest run of every project that has us installed imports the plugin: it must be free."""
+    code = (
+        "import sys, agentops_otel.testing.pytest_plugin;"
+        "print(sorted(m for m in sys.modules if m.startswith(('opentelemetry', 'agentops_otel.model',"
+        " 'agentops_otel.capture', 'agentops_otel.testing.assertions'))))"
+    )
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    assert not {m for m in loaded if m.startswith(("opentelemetry", "agentops_otel.model"))}
+    assert "agentops_otel.testing.pytest_plugin" in loaded  # -X importtime did see the imports
+
+
+def test_the_testing_names_still_import_from_the_package():
+    import agentops_otel.testing as testing
+
+    assert callable(testing.assert_tool_called) and callable(testing.assert_variations)
+    assert set(testing.__all__) == set(testing._EXPORTS)

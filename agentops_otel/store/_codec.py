@@ -9,8 +9,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .. import _kinds
 from .. import semconv as sc
-from ..model import EventRecord, LinkRecord, SpanRecord, Usage, step_kind
+from .._states import span_failed
+from ..model import EventRecord, LinkRecord, SpanRecord, Usage
 
 # Columns of the spans table in insert order; the derived ones (kind of step, failure, usage, cost)
 # let the session listing total a trace in SQL without decoding every span.
@@ -40,8 +42,6 @@ SPAN_COLUMNS = (
     "cost_usd",
     "priced",
 )
-# step_kind of a session root span (never a step itself).
-_SESSION = "session"
 # What a SpanRecord is read back from.
 RECORD_COLUMNS = SPAN_COLUMNS[:14]
 
@@ -61,17 +61,13 @@ def _attrs_from_plain(attrs: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _failed(record: SpanRecord) -> bool:
-    return (
-        record.status_code == "ERROR"
-        or sc.ERROR_TYPE in record.attributes
-        or any(e.name == "exception" for e in record.events)
-    )
+    return span_failed(record.status_code, record.attributes, (e.name for e in record.events))
 
 
 def to_row(record: SpanRecord) -> tuple[Any, ...]:
     attrs = record.attributes
-    kind = _SESSION if attrs.get(sc.AGENTOPS_SPAN_TYPE) == sc.SpanTypeValues.SESSION else step_kind(record)
-    usage = Usage.from_attributes(attrs) if kind == "llm" else Usage()
+    kind = _kinds.SESSION if _kinds.is_session_root(attrs) else _kinds.step_kind(attrs)
+    usage = Usage.from_attributes(attrs) if kind == _kinds.LLM else Usage()
     cost = attrs.get(sc.AGENTOPS_COST_USD)
     session_id = attrs.get(sc.SESSION_ID)
     return (

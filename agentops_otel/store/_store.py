@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import semconv as sc
-from .._states import OPEN, parse_status
+from .._states import OPEN, derived_end_state, parse_status
 from ..errors import ConfigurationError
 from ..model import SessionSummary, SpanRecord, Usage
 from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, from_row, to_row
@@ -33,8 +33,8 @@ UPDATE sessions SET root_span_id = ?, session_id = ?, name = ?, start_ns = ?, en
     end_state_explicit = ?, end_state_reason = ?, tags = ?, service = coalesce(?, service)
 WHERE trace_id = ? AND (? OR root_span_id IS NULL OR root_span_id = ?)
 """
-# Traces of other instrumentations carry no end state: a failed direct child of the root fails them,
-# as Session.end_state reads it.
+# Traces of other instrumentations carry no end state: a failed direct child of the root fails them, as
+# `_states.derived_end_state` says (a test checks the store against the model on the same traces).
 _DERIVE_FAIL = """
 UPDATE sessions SET end_state = 'Fail'
 WHERE trace_id = ? AND end_state_explicit = 0 AND end_ns IS NOT NULL AND end_state IS NOT 'Fail'
@@ -69,16 +69,8 @@ def _service(record: SpanRecord) -> str | None:
 def _root_values(root: SpanRecord) -> tuple[Any, ...]:
     attrs = root.attributes
     explicit = attrs.get(sc.AGENTOPS_SESSION_END_STATE)
-    if explicit:
-        end_state: str | None = str(explicit)
-    elif root.end_ns is None:
-        end_state = None
-    elif root.status_code == "ERROR":
-        end_state = sc.SessionEndStateValues.FAIL
-    elif root.status_code == "OK":
-        end_state = sc.SessionEndStateValues.SUCCESS
-    else:
-        end_state = sc.SessionEndStateValues.INDETERMINATE
+    # From the root alone; a failed step under a root without an end state is applied by _DERIVE_FAIL.
+    end_state = derived_end_state(explicit, root.end_ns is not None, root.status_code)
     reason = attrs.get(sc.AGENTOPS_SESSION_END_STATE_REASON) or root.status_message
     return (
         root.span_id,

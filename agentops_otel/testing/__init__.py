@@ -1,26 +1,54 @@
-"""Testing helpers for agent runs (pytest plugin, assertions, a loopback LLM server)."""
+"""Testing helpers for agent runs: behavioural assertions, trajectory snapshots, variation testing,
+the pytest plugin and a loopback LLM server (`agentops_otel.testing.llm_server`).
 
-from .assertions import (
-    StepPattern,
-    assert_action_called,
-    assert_called,
-    assert_called_before,
-    assert_called_with,
-    assert_cost_under,
-    assert_max_llm_calls,
-    assert_no_errors,
-    assert_no_none_arguments,
-    assert_not_called,
-    assert_steps,
-    assert_tokens_under,
-    assert_tool_called,
-    assert_tool_not_called,
-    step,
-)
-from .snapshots import assert_matches_snapshot, trajectory
-from .variations import VariantOutcome, VariationResults, assert_variations, run_variant, run_variations
+Names are imported on first use: our pytest plugin lives in this package and loads in every pytest
+run of every project that has us installed, so importing the package must cost nothing.
+"""
 
-__all__ = [
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .assertions import (
+        StepPattern,
+        assert_action_called,
+        assert_called,
+        assert_called_before,
+        assert_called_with,
+        assert_cost_under,
+        assert_max_llm_calls,
+        assert_no_errors,
+        assert_no_none_arguments,
+        assert_not_called,
+        assert_steps,
+        assert_tokens_under,
+        assert_tool_called,
+        assert_tool_not_called,
+        step,
+    )
+    from .snapshots import assert_matches_snapshot, trajectory
+    from .variations import VariantOutcome, VariationResults, assert_variations, run_variant, run_variations
+
+_EXPORTS = {
+    **dict.fromkeys(
+        (
+            "StepPattern", "assert_action_called", "assert_called", "assert_called_before", "assert_called_with",
+            "assert_cost_under", "assert_max_llm_calls", "assert_no_errors", "assert_no_none_arguments",
+            "assert_not_called", "assert_steps", "assert_tokens_under", "assert_tool_called",
+            "assert_tool_not_called", "step",
+        ),
+        ".assertions",
+    ),
+    "assert_matches_snapshot": ".snapshots",
+    "trajectory": ".snapshots",
+    **dict.fromkeys(
+        ("VariantOutcome", "VariationResults", "assert_variations", "run_variant", "run_variations"), ".variations"
+    ),
+}  # fmt: skip
+
+__all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
     "StepPattern",
     "VariantOutcome",
     "VariationResults",
@@ -44,3 +72,16 @@ __all__ = [
     "step",
     "trajectory",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentops_otel.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
