@@ -40,6 +40,7 @@ from ._config import (
     store_path,
 )
 from ._context import SESSION_ID_KEY
+from ._internal import internal_error
 from ._recorder import Recorder
 from ._version import __version__
 from .cost import CostProcessor
@@ -77,12 +78,15 @@ class SessionContextProcessor(SpanProcessor):
     """
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
-        session_id = otel_context.get_value(SESSION_ID_KEY, parent_context)
-        if session_id is not None:
-            span.set_attribute(sc.SESSION_ID, session_id)
-        parent_attributes = getattr(trace.get_current_span(parent_context), "attributes", None)
-        if parent_attributes and _kinds.is_llm_operation(parent_attributes.get(sc.GEN_AI_OPERATION_NAME)):
-            span.set_attribute(sc.AGENTOPS_SPAN_TYPE, _kinds.OTHER)
+        try:
+            session_id = otel_context.get_value(SESSION_ID_KEY, parent_context)
+            if session_id is not None:
+                span.set_attribute(sc.SESSION_ID, session_id)
+            parent_attributes = getattr(trace.get_current_span(parent_context), "attributes", None)
+            if parent_attributes and _kinds.is_llm_operation(parent_attributes.get(sc.GEN_AI_OPERATION_NAME)):
+                span.set_attribute(sc.AGENTOPS_SPAN_TYPE, _kinds.OTHER)
+        except Exception:  # runs in the application's thread, inside its start_span()
+            internal_error("stamp a span with its session")
 
     def on_end(self, span: Any) -> None:
         pass

@@ -11,6 +11,7 @@ from opentelemetry import context as otel_context
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from . import semconv as sc
+from ._internal import internal_error
 from .model import SpanRecord, from_readable_span
 
 DEFAULT_MAX_SPANS = 500  # of sessions nobody holds a handle to any more
@@ -54,11 +55,20 @@ class Recorder(SpanProcessor):
                 return
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
-        if span.attributes.get(sc.SESSION_ID) is not None:
-            with self._lock:
-                self._open[span.context.span_id] = span
+        try:
+            if span.attributes.get(sc.SESSION_ID) is not None:
+                with self._lock:
+                    self._open[span.context.span_id] = span
+        except Exception:
+            internal_error("record a started span")
 
     def on_end(self, span: ReadableSpan) -> None:
+        try:
+            self._keep(span)
+        except Exception:
+            internal_error("record an ended span")
+
+    def _keep(self, span: ReadableSpan) -> None:
         if span.attributes is None or span.attributes.get(sc.SESSION_ID) is None:
             return
         context = span.context

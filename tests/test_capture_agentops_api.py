@@ -164,3 +164,65 @@ def test_async_with_session_ends_it_by_the_outcome():
     ok, failed = asyncio.run(main())
     assert (ok.name, ok.end_state, ok.tags) == ("async-triage", "Success", ["a"])
     assert (failed.end_state, failed.end_state_reason) == ("Fail", "RuntimeError: nope")
+
+
+@record_action("step")
+def _step(i):
+    return i
+
+
+def test_a_session_decorated_generator_is_one_session_around_its_whole_body():
+    @agentops.session("streaming")
+    def produce(n):
+        for i in range(n):
+            yield _step(i)  # recorded inside the generator's session
+        _step(99)
+
+    outside = []
+    items = []
+    for item in produce(3):
+        items.append(item)
+        outside.append(agentops.get_session())  # the caller's code between items runs outside it
+    assert items == [0, 1, 2]
+    assert all(s is None or s.name != "streaming" for s in outside)
+    session = agentops.get_session()
+    assert (session.name, session.end_state) == ("streaming", "Success")
+    assert [s.params["i"] for s in session.action_events] == [0, 1, 2, 99]
+
+
+def test_a_session_decorated_generator_that_raises_or_is_closed_early():
+    @agentops.session("failing-stream")
+    def broken():
+        yield _step(1)
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError):
+        list(broken())
+    failed = agentops.get_session()
+    assert (failed.end_state, failed.end_state_reason) == ("Fail", "KeyError: 'missing'")
+
+    @agentops.session("abandoned")
+    def endless():
+        while True:
+            yield _step(0)
+
+    stream = endless()
+    next(stream)
+    stream.close()
+    closed = agentops.get_session()
+    assert (closed.name, closed.end_state, len(closed.action_events)) == ("abandoned", "Success", 1)
+
+
+def test_a_session_decorated_async_generator():
+    import asyncio
+
+    @agentops.session("async-stream")
+    async def produce():
+        for i in range(2):
+            yield _step(i)
+
+    async def main():
+        return [item async for item in produce()], agentops.get_session()
+
+    items, session = asyncio.run(main())
+    assert items == [0, 1] and session.end_state == "Success" and len(session.action_events) == 2

@@ -268,3 +268,24 @@ def test_exceptions_thrown_into_an_async_generator_reach_it():
         return handle.get()
 
     assert asyncio.run(main()).tool_events[0].returns == [None, "recovered x"]
+
+
+def test_a_bug_of_ours_in_a_step_is_logged_and_the_call_goes_on_untraced(monkeypatch, caplog):
+    """Production: our bug never reaches the user's call; our suite (AGENTOPS_OTEL_DEBUG=1): it surfaces."""
+    from agentops_otel.capture import _decorators
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("our content bug")
+
+    @agentops.tool("lookup")
+    def lookup(order_id):
+        return {"order_id": order_id}
+
+    monkeypatch.setattr(_decorators, "content_attributes", broken)
+    with pytest.raises(RuntimeError, match="our content bug"):
+        lookup("o-1")
+    monkeypatch.delenv("AGENTOPS_OTEL_DEBUG")
+    with caplog.at_level("WARNING", logger="agentops_otel"):
+        assert lookup("o-2") == {"order_id": "o-2"}
+    assert "could not start the span of 'execute_tool lookup'" in caplog.text
+    assert "our content bug" in caplog.text  # with the traceback

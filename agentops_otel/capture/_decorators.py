@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import wrapt
@@ -21,9 +22,9 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 
 from .. import semconv as sc
+from .._internal import internal_error
+from ._generators import Scope, drive, drive_async
 from ._spans import content_attributes, record_error, set_content, tracer
-
-_MAX_ITEMS = 100  # yielded items kept as a generator's "returns"
 
 # Set by playback(tools=True): (step kind, step name, arguments as recorded, shape of the function)
 # -> a stand-in for the function that gives the recorded answer, or None to run the function itself.
@@ -123,28 +124,46 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
             return _step_answer(kind.span_type, step_name, params, shape) or wrapped
 
         def start(wrapped: Any, args: Any, kwargs: Any, run: Any) -> tuple[Any, Any]:
-            tr = tracer()
-            if tr is None:
+            """The step's span and its context; (None, None) when nothing records (or on a bug of ours)."""
+            try:
+                tr = tracer()
+                if tr is None:
+                    return None, None
+                parent = trace.get_current_span().get_span_context()
+                if parent.is_valid and not parent.trace_flags.sampled:
+                    return None, None  # inside a sampled-out session: no span, and no content work
+                attrs = dict(static)
+                content_attributes(kind.params_key, _bound_arguments(signatures, wrapped, args, kwargs), attrs)
+                if run is not wrapped:
+                    attrs[sc.AGENTOPS_PLAYBACK_ANSWERED] = True
+                span = tr.start_span(span_name, attributes=attrs)
+                return span, trace.set_span_in_context(span)
+            except Exception:
+                internal_error(f"start the span of {span_name!r} (the call runs untraced)")
                 return None, None
-            parent = trace.get_current_span().get_span_context()
-            if parent.is_valid and not parent.trace_flags.sampled:
-                return None, None  # inside a sampled-out session: no span, and no content work
-            attrs = dict(static)
-            content_attributes(kind.params_key, _bound_arguments(signatures, wrapped, args, kwargs), attrs)
-            if run is not wrapped:
-                attrs[sc.AGENTOPS_PLAYBACK_ANSWERED] = True
-            span = tr.start_span(span_name, attributes=attrs)
-            return span, trace.set_span_in_context(span)
 
         def finish(span: Any, result: Any) -> None:
-            set_content(span, kind.returns_key, result)
-            span.end()
+            try:
+                set_content(span, kind.returns_key, result)
+            except Exception:
+                internal_error(f"record what {span_name!r} returned")
+            finally:
+                span.end()
 
         def fail(span: Any, exc: BaseException, yielded: list[Any] | None = None) -> None:
-            if yielded:  # a generator's items before it failed: playback yields them again
-                set_content(span, kind.returns_key, yielded)
-            record_error(span, exc)
-            span.end()
+            try:
+                if yielded:  # a generator's items before it failed: playback yields them again
+                    set_content(span, kind.returns_key, yielded)
+                record_error(span, exc)
+            except Exception:
+                internal_error(f"record the error of {span_name!r}")
+            finally:
+                span.end()
+
+        def scope(span: Any, ctx: Any) -> Scope:
+            return Scope(
+                partial(otel_context.attach, ctx), otel_context.detach, partial(finish, span), partial(fail, span)
+            )
 
         @wrapt.decorator
         def call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
@@ -189,7 +208,7 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
             span, ctx = start(wrapped, args, kwargs, run)
             if span is None:
                 return run(*args, **kwargs)
-            return _traced_generator(run(*args, **kwargs), span, ctx, finish, fail)
+            return drive(run(*args, **kwargs), scope(span, ctx))
 
         @wrapt.decorator
         def call_async_gen(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
@@ -197,71 +216,12 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
             span, ctx = start(wrapped, args, kwargs, run)
             if span is None:
                 return run(*args, **kwargs)
-            return _traced_async_generator(run(*args, **kwargs), span, ctx, finish, fail)
+            return drive_async(run(*args, **kwargs), scope(span, ctx))
 
         wrapper = call_gen if is_gen else call_async_gen if is_async_gen else call_async if is_async else call
         return wrapper(func)
 
     return decorate
-
-
-def _traced_generator(gen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> Any:
-    """Drive `gen` with the step's span current only while the generator's own code runs.
-
-    Values sent and exceptions thrown in by the caller are passed on, as `yield from` would.
-    """
-    items: list[Any] = []
-    resume, argument = gen.send, None
-    while True:
-        token = otel_context.attach(ctx)
-        try:
-            item = resume(argument)
-        except StopIteration as stop:
-            finish(span, items if stop.value is None else {"yielded": items, "return": stop.value})
-            return stop.value
-        except BaseException as exc:
-            fail(span, exc, items)
-            raise
-        finally:
-            otel_context.detach(token)
-        if len(items) < _MAX_ITEMS:
-            items.append(item)
-        try:
-            resume, argument = gen.send, (yield item)
-        except GeneratorExit:  # closed early or broken out of: the step ends there
-            gen.close()
-            finish(span, items)
-            raise
-        except BaseException as exc:
-            resume, argument = gen.throw, exc
-
-
-async def _traced_async_generator(agen: Any, span: Any, ctx: Any, finish: Any, fail: Any) -> Any:
-    """The same for async generators."""
-    items: list[Any] = []
-    resume, argument = agen.asend, None
-    while True:
-        token = otel_context.attach(ctx)
-        try:
-            item = await resume(argument)
-        except StopAsyncIteration:
-            finish(span, items)
-            return
-        except BaseException as exc:
-            fail(span, exc, items)
-            raise
-        finally:
-            otel_context.detach(token)
-        if len(items) < _MAX_ITEMS:
-            items.append(item)
-        try:
-            resume, argument = agen.asend, (yield item)
-        except GeneratorExit:
-            await agen.aclose()
-            finish(span, items)
-            raise
-        except BaseException as exc:
-            resume, argument = agen.athrow, exc
 
 
 def _named(kind: _StepKind, name_or_func: Any) -> Any:

@@ -27,6 +27,7 @@ from .. import semconv as sc
 from .._context import SESSION_ID_KEY
 from ..errors import ConfigurationError
 from ..model import Session, SpanRecord, build_session, find_failing_step
+from ._generators import Scope, drive, drive_async
 from ._lifecycle import ensure_started, session_ended
 from ._spans import tracer
 
@@ -175,15 +176,21 @@ class SessionHandle:
     @contextmanager
     def activate(self) -> Iterator[SessionHandle]:
         """Make this session current here, e.g. in a worker thread: `with handle.activate(): ...`."""
-        token = otel_context.attach(self.context)
-        stack_token = _stack.set((*_stack.get(), self))
-        last_token = _last_started.set(self)
+        tokens = self.enter_scope()
         try:
             yield self
         finally:
-            _last_started.reset(last_token)
-            _stack.reset(stack_token)
-            otel_context.detach(token)
+            self.leave_scope(tokens)
+
+    def enter_scope(self) -> tuple[Any, Any, Any]:
+        """Make this session current in this context until `leave_scope(tokens)`."""
+        return otel_context.attach(self.context), _stack.set((*_stack.get(), self)), _last_started.set(self)
+
+    def leave_scope(self, tokens: tuple[Any, Any, Any]) -> None:
+        token, stack_token, last_token = tokens
+        _last_started.reset(last_token)
+        _stack.reset(stack_token)
+        otel_context.detach(token)
 
     def __repr__(self) -> str:
         return f"<SessionHandle {self.session_id} {self.end_state or 'open'}>"
@@ -312,20 +319,60 @@ class session:  # lower case: used like a function, `with session(...)` and `@se
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, func: _F) -> _F:
+        """Each call of `func` is a session; a generator's session lasts until it is exhausted or closed,
+        and is current only while the generator's own code runs."""
         name = self._name or func.__name__
+        tags, attributes = self._tags, self._attributes
+
+        if inspect.isasyncgenfunction(func):
+
+            @functools.wraps(func)
+            def run_async_gen(*args: Any, **kwargs: Any) -> Any:
+                handle = _started(name, tags, attributes)
+                return drive_async(func(*args, **kwargs), _generator_scope(handle))
+
+            return run_async_gen  # type: ignore[return-value]
+
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def run_gen(*args: Any, **kwargs: Any) -> Any:
+                handle = _started(name, tags, attributes)
+                return drive(func(*args, **kwargs), _generator_scope(handle))
+
+            return run_gen  # type: ignore[return-value]
 
         if inspect.iscoroutinefunction(func):
 
             @functools.wraps(func)
             async def run_async(*args: Any, **kwargs: Any) -> Any:
-                with session(name, self._tags, **self._attributes):
+                with session(name, tags, **attributes):
                     return await func(*args, **kwargs)
 
             return run_async  # type: ignore[return-value]
 
         @functools.wraps(func)
         def run(*args: Any, **kwargs: Any) -> Any:
-            with session(name, self._tags, **self._attributes):
+            with session(name, tags, **attributes):
                 return func(*args, **kwargs)
 
         return run  # type: ignore[return-value]
+
+
+def _started(name: str | None, tags: Sequence[str] | None, attributes: dict[str, Any]) -> SessionHandle:
+    """A session started but not made current here: a generator's code makes it current while it runs."""
+    if isinstance(tags, str):
+        tags = [tags]
+    return SessionHandle(name, tags or (), attributes)
+
+
+def _generator_scope(handle: SessionHandle) -> Scope:
+    def finish(_: Any) -> None:
+        handle.close("Success")
+        _last_started.set(handle)  # in the caller's context: get_session() now reads this session
+
+    def fail(exc: BaseException, _: list[Any]) -> None:
+        handle.close("Fail", _reason(exc))
+        _last_started.set(handle)
+
+    return Scope(handle.enter_scope, handle.leave_scope, finish, fail)

@@ -28,6 +28,7 @@ from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 
+from .._internal import internal_error
 from ._settings import QueueSettings
 from ._spool import DiskSpool
 from ._stats import (
@@ -167,7 +168,7 @@ class ReliableExportProcessor(SpanProcessor):
                 else:
                     self._cycle(flush=target > self._flush_done)
             except Exception:  # a bug of ours must not kill the worker and strand the queue
-                _log.exception("agentops_otel: unexpected error in the OTLP export worker")
+                internal_error("run the OTLP export worker")
             with self._flushed:
                 self._flush_done = target
                 self._flushed.notify_all()
@@ -255,6 +256,7 @@ class ReliableExportProcessor(SpanProcessor):
             outcome = self._transport.send(payload)
         except Exception as error:  # a transport bug: do not retry a batch that makes it crash
             outcome = SendOutcome(False, error_type=type(error).__name__, detail=repr(error))
+            internal_error("send a batch over OTLP")
         if outcome.delivered:
             if self._failures:
                 _log.info("agentops_otel: OTLP export to %s works again", self._transport.endpoint)

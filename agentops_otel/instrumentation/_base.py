@@ -19,8 +19,9 @@ from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
 
 from .._config import DEFAULT_MAX_CONTENT_LENGTH, ENV_MAX_CONTENT_LENGTH, env_int, parse_content_capture
+from .._internal import guarded
 from .._version import __version__
-from ._call import LLMCall, Outcome, Request, Telemetry, guarded
+from ._call import LLMCall, Outcome, Request, Telemetry
 from ._messages import server_of
 
 _log = logging.getLogger("agentops_otel.instrumentation")
@@ -135,7 +136,11 @@ def _parsed(result: Any, streaming: bool) -> Any:
     http_response = getattr(result, "http_response", None)
     if streaming or not callable(getattr(result, "parse", None)) or not getattr(http_response, "is_closed", False):
         return None
-    return guarded("parse a raw response", result.parse, None)
+    try:
+        return result.parse()
+    except Exception:  # the body the provider sent, not our bug: the call returns it unparsed
+        _log.debug("could not parse a raw LLM response for its span", exc_info=True)
+        return None
 
 
 def sync_method(traced: Traced, stream_proxy: type | None = None) -> Callable[[Telemetry], Wrapper]:

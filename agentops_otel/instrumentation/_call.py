@@ -3,7 +3,7 @@
 Provider modules describe a request (`Request`) and a response (`Outcome`) in plain data; this module
 turns them into span attributes following the OpenTelemetry GenAI conventions, puts content on the span
 and/or a span event as the capture mode says, and records failures. Nothing here raises into user code:
-a bug is logged on the `agentops_otel.instrumentation` logger and the user's call goes on unchanged.
+a bug of ours is reported through `agentops_otel._internal` and the user's call goes on unchanged.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
@@ -22,23 +22,13 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from .. import semconv as sc
 from .._config import ContentCapture
 from .._content import to_json
+from .._internal import internal_error
 
 _log = logging.getLogger("agentops_otel.instrumentation")
 
 # The upstream event that carries content when the capture mode asks for events (EVENT_ONLY,
 # SPAN_AND_EVENT); we attach it to the span so it travels with the trace.
 DETAILS_EVENT = sc.EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS
-
-T = TypeVar("T")
-
-
-def guarded(what: str, func: Callable[[], T], default: T) -> T:
-    """Run telemetry code; on a bug, log it and give `default` so the user's call is not affected."""
-    try:
-        return func()
-    except Exception:
-        _log.warning("agentops_otel: could not %s; the LLM call is not affected", what, exc_info=True)
-        return default
 
 
 @dataclass
@@ -180,7 +170,7 @@ class LLMCall:
         try:
             self._set_outcome(outcome)
         except Exception:
-            _log.warning("agentops_otel: could not record an LLM response", exc_info=True)
+            internal_error("record an LLM response", _log)
         finally:
             self.span.end()
 
@@ -196,7 +186,7 @@ class LLMCall:
             self.span.record_exception(error)
             self.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
         except Exception:
-            _log.warning("agentops_otel: could not record an LLM error", exc_info=True)
+            internal_error("record an LLM error", _log)
         finally:
             self.span.end()
 

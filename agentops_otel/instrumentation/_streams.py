@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 import wrapt
 
-from ._call import LLMCall, Outcome, guarded
+from .._internal import guarded, internal_error
+from ._call import LLMCall, Outcome
 
 _log = logging.getLogger("agentops_otel.instrumentation")
 
@@ -125,7 +126,7 @@ class StreamProxy(_Iterating):
         try:
             self._self_accumulator.add(item)
         except Exception:  # a chunk we cannot read must not stop the stream
-            _log.warning("agentops_otel: could not read a stream item", exc_info=True)
+            internal_error("read a stream item", _log)
 
     def _self_outcome(self) -> Outcome | None:
         return self._self_accumulator.outcome()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,8 @@ from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from .._config import store_path
+from .._internal import internal_error
+from ..errors import StoreError
 from ..model import from_readable_span
 from ._store import LocalStore
 
@@ -50,8 +53,12 @@ class LocalStoreExporter(SpanExporter):
                     if self._store is None:
                         self._store = LocalStore(self.path)
                     self._store.write(from_readable_span(span) for span in spans)
+            except (StoreError, OSError, sqlite3.Error) as exc:  # the file or the disk: counted and logged
+                self._fail(len(spans), str(exc) or type(exc).__name__)
+                return SpanExportResult.FAILURE
             except Exception as exc:  # telemetry never raises into the application
                 self._fail(len(spans), str(exc) or type(exc).__name__)
+                internal_error("store spans", _log)
                 return SpanExportResult.FAILURE
             self.exported_spans += len(spans)
             return SpanExportResult.SUCCESS

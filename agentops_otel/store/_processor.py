@@ -18,6 +18,7 @@ from typing import Any
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 
 from .. import semconv as sc
+from .._internal import internal_error
 from ._exporter import LocalStoreExporter
 
 MAX_QUEUE = 8_192
@@ -82,8 +83,11 @@ class LocalStoreProcessor(SpanProcessor):
         while not self._stopped:
             self._wake.wait(DELAY_S)
             self._wake.clear()
-            while self._queue:
-                self._write_some()
+            try:
+                while self._queue:
+                    self._write_some()
+            except Exception:  # a bug of ours must not kill the worker and strand the queue
+                internal_error("run the local store writer")
 
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         while self._queue:

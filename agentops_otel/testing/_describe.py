@@ -42,15 +42,9 @@ def session_of(value: Any) -> Session:
 
 def replay_link(session: Session) -> str | None:
     """The session's replay URL (the one it carries, else made now), or None when none can be made."""
-    if session.url:
-        return session.url
-    try:
-        from .._links import session_url
+    from .._links import session_url  # never raises: a folder it cannot write is logged and skipped
 
-        return session_url(session)
-    except Exception:  # a link is a courtesy in a failure message; never let it hide the failure
-        _log.debug("no replay link for session %s", session.session_id, exc_info=True)
-        return None
+    return session.url or session_url(session)
 
 
 def _short(value: Any, limit: int = _MAX_VALUE) -> str:
