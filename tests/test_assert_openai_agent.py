@@ -95,3 +95,20 @@ def test_a_none_argument_from_the_model_is_caught(llm_server: LLMServer, openai_
     message = str(excinfo.value)
     assert "step 2: tool get_weather: city is None" in message
     assert "   1. llm gpt-4o-mini\n    2. tool get_weather(city=None)  <-\n    3. llm gpt-4o-mini" in message
+
+
+@pytest.mark.usefixtures("instrumented")
+def test_each_tool_step_carries_the_id_of_the_model_call_it_answers(llm_server: LLMServer, openai_client: Any) -> None:
+    from agentops_otel import semconv as sc
+
+    calls = [ToolCall("get_weather", {"city": "Lyon"}, id="call_lyon"), ToolCall("get_weather", {"city": "Paris"})]
+    llm_server.queue(Reply(tool_calls=calls), Reply(text="Both are 21 degrees."))
+    with agentops.session("two cities") as handle:
+        messages: list[dict[str, Any]] = [{"role": "user", "content": "Lyon and Paris?"}]
+        reply = openai_client.chat.completions.create(model="gpt-4o-mini", messages=messages, tools=[WEATHER_TOOL])
+        requested = reply.choices[0].message.tool_calls
+        for call in reversed(requested):  # answered in another order than asked: matched by arguments
+            get_weather(**json.loads(call.function.arguments))
+        get_weather("Rome")  # no call of the model asked for this one
+    by_city = {s.params["city"]: s.attributes.get(sc.GEN_AI_TOOL_CALL_ID) for s in handle.get().tool_events}
+    assert by_city == {"Lyon": "call_lyon", "Paris": requested[1].id, "Rome": None}

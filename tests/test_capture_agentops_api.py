@@ -226,3 +226,12 @@ def test_a_session_decorated_async_generator():
 
     items, session = asyncio.run(main())
     assert items == [0, 1] and session.end_state == "Success" and len(session.action_events) == 2
+
+
+def test_a_recorded_tool_event_carries_the_tool_call_id_it_is_given():
+    from agentops_otel import semconv as sc
+
+    with agentops.session("events") as handle:
+        agentops.record(ToolEvent(name="search", params={"q": "x"}, tool_call_id="call_42"))
+    (tool,) = handle.get().tool_events
+    assert tool.attributes[sc.GEN_AI_TOOL_CALL_ID] == "call_42"

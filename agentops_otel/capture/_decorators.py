@@ -21,6 +21,7 @@ import wrapt
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 
+from .. import _tool_calls as tool_calls
 from .. import semconv as sc
 from .._internal import internal_error
 from ._generators import Scope, drive, drive_async
@@ -104,6 +105,14 @@ def _bound_arguments(
         return {"args": list(args), "kwargs": kwargs}
 
 
+def _tool_call_id(name: str, bound: dict[str, Any]) -> str | None:
+    """The caller's own `tool_call_id` argument, else the id of the model's call this tool answers."""
+    given = bound.get("tool_call_id")
+    if isinstance(given, str) and given:
+        return given
+    return tool_calls.claim(name, bound)
+
+
 def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
     def decorate(func: Any) -> Any:
         step_name = str(name or getattr(func, "__name__", "step"))
@@ -133,7 +142,12 @@ def _step_decorator(kind: _StepKind, name: str | None) -> Callable[[Any], Any]:
                 if parent.is_valid and not parent.trace_flags.sampled:
                     return None, None  # inside a sampled-out session: no span, and no content work
                 attrs = dict(static)
-                content_attributes(kind.params_key, _bound_arguments(signatures, wrapped, args, kwargs), attrs)
+                bound = _bound_arguments(signatures, wrapped, args, kwargs)
+                content_attributes(kind.params_key, bound, attrs)
+                if kind is _TOOL:
+                    call_id = _tool_call_id(step_name, bound)
+                    if call_id:
+                        attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
                 if run is not wrapped:
                     attrs[sc.AGENTOPS_PLAYBACK_ANSWERED] = True
                 span = tr.start_span(span_name, attributes=attrs)

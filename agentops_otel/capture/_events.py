@@ -9,6 +9,7 @@ from typing import Any
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from .. import _tool_calls as tool_calls
 from .. import semconv as sc
 from ._spans import content_attributes, record_error, tracer
 
@@ -49,6 +50,7 @@ class ToolEvent(_Event):
     params: Any = None
     returns: Any = None
     logs: Any = None
+    tool_call_id: str | None = None  # the model's tool call this answers (gen_ai.tool.call.id)
 
 
 @dataclass
@@ -98,6 +100,9 @@ def record(event: _Event) -> _Event:
         attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.TOOL.value
         attrs[sc.GEN_AI_OPERATION_NAME] = sc.GenAiOperationNameValues.EXECUTE_TOOL.value
         attrs[sc.GEN_AI_TOOL_NAME] = event.name
+        call_id = event.tool_call_id or tool_calls.claim(event.name, event.params)
+        if call_id:
+            attrs[sc.GEN_AI_TOOL_CALL_ID] = call_id
         content_attributes(sc.GEN_AI_TOOL_CALL_ARGUMENTS, event.params, attrs)
         content_attributes(sc.GEN_AI_TOOL_CALL_RESULT, event.returns, attrs)
     elif isinstance(event, LLMEvent):

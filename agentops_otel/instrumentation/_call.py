@@ -19,6 +19,7 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from .. import _tool_calls as tool_calls
 from .. import semconv as sc
 from .._config import ContentCapture
 from .._content import to_json
@@ -201,6 +202,8 @@ class LLMCall:
                 attributes.update(output)
             if capture.on_event:
                 self.span.add_event(DETAILS_EVENT, {**self._content, **output})
+        if outcome is not None and outcome.output_messages:
+            tool_calls.offer(outcome.output_messages)  # the tool steps that answer them carry their ids
         if outcome is not None and outcome.error_type:
             attributes[sc.ERROR_TYPE] = outcome.error_type
             self.span.set_status(Status(StatusCode.ERROR, outcome.error_type))
