@@ -1,7 +1,8 @@
 """A fast, exact evaluation of one genai-prices `ModelPrice` for the token kinds spans report.
 
-`ModelPrice.calc_price` takes about 130 us (it re-validates units and works through Decimal
-bookkeeping on every call). The price of a call is piecewise linear in the token counts: constant
+`ModelPrice.calc_price` takes about 54 us a call against 0.26 us here (measured on gpt-4o-mini; it
+re-validates units and works through Decimal bookkeeping on every call), and the cost processor's
+budget is 10 us a span. The price of a call is piecewise linear in the token counts: constant
 per request, linear per token kind, with breakpoints only on the total input tokens (tiered prices
 switch rate for *all* tokens once the input passes a threshold). So for each tier region we ask
 `calc_price` itself for the constant and the per-token rate of each token kind, once. Every rate is
