@@ -59,3 +59,16 @@ def test_the_testing_names_still_import_from_the_package():
 
     assert callable(testing.assert_tool_called) and callable(testing.assert_variations)
     assert set(testing.__all__) == set(testing._EXPORTS)
+
+
+def test_the_instrumentor_entry_points_are_the_registry():
+    import tomllib
+    from pathlib import Path
+
+    from agentops_otel.instrumentation import INSTRUMENTORS
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    declared = pyproject["project"]["entry-points"]["opentelemetry_instrumentor"]
+    assert declared == {r.name: f"{r.module}:{r.class_name}" for r in INSTRUMENTORS}
+    for registered in INSTRUMENTORS:
+        assert registered.load().__name__ == registered.class_name
