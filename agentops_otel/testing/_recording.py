@@ -81,9 +81,15 @@ class TestRecording:
 
     __test__ = False  # not a test class, whatever pytest's naming rules say
 
-    def __init__(self, watcher: SessionWatcher, nodeid: str) -> None:
+    def __init__(self, watcher: SessionWatcher, nodeid: str, run: tuple[int, int] | None = None) -> None:
+        """`run` is (index, count) for one of the repeated runs of the test: tagged `run:<index>`."""
         self.started = watcher.begin()
-        self.handle: SessionHandle = start_session(tags=[nodeid], name=nodeid, **{sc.AGENTOPS_TEST_NODE_ID: nodeid})
+        tags = [nodeid]
+        attributes: dict[str, Any] = {sc.AGENTOPS_TEST_NODE_ID: nodeid}
+        if run is not None:
+            tags.append(f"run:{run[0]}")
+            attributes.update({sc.AGENTOPS_RUN_INDEX: run[0], sc.AGENTOPS_RUN_COUNT: run[1]})
+        self.handle: SessionHandle = start_session(tags=tags, name=nodeid, **attributes)
         # The test's own session is the harness, not one of "the sessions recorded during the test".
         own = self.handle.trace_id
         if own in self.started:
