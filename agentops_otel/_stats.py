@@ -88,12 +88,16 @@ def percent(value: float) -> str:
     return (text.removesuffix(".0") if text.endswith(".0") else text) + "%"
 
 
-def describe_rate(passes: int, runs: int, confidence: float = DEFAULT_CONFIDENCE) -> str:
-    """`7/10 passed (70%, 95% interval 39.7% to 89.2%)`: the same words in every report."""
-    low, high = wilson_interval(passes, runs, confidence)
+def describe_interval(passes: int, runs: int, confidence: float = DEFAULT_CONFIDENCE) -> str:
+    """`70%, 95% interval 39.7% to 89.2%`: a pass rate and its Wilson interval."""
     if runs == 0:
         return "no rated runs"
-    return (
-        f"{passes}/{runs} passed ({percent(passes / runs)}, {percent(confidence)} interval "
-        f"{percent(low)} to {percent(high)})"
-    )
+    low, high = wilson_interval(passes, runs, confidence)
+    return f"{percent(passes / runs)}, {percent(confidence)} interval {percent(low)} to {percent(high)}"
+
+
+def describe_rate(passes: int, runs: int, confidence: float = DEFAULT_CONFIDENCE) -> str:
+    """`7/10 passed (70%, 95% interval 39.7% to 89.2%)`: the same words in every report."""
+    if runs == 0:
+        return "no rated runs"
+    return f"{passes}/{runs} passed ({describe_interval(passes, runs, confidence)})"

@@ -67,9 +67,16 @@ def repeat_lines(nodeid: str, repeat: dict[str, Any], *, verbose: bool) -> list[
                 f"  … and {len(failed) - _SHOWN_RUNS} more (agentops-otel sessions --tag '{nodeid}' --status Fail)"
             )
     lines += list(repeat.get("notes") or ())
-    if repeat.get("notes") and len(clusters) == 1:
-        lines.append(f"deterministic: all {repeat['runs']} runs took the same trajectory")
+    if repeat.get("notes"):
+        lines.append(_played_back(repeat))
     return lines
+
+
+def _played_back(repeat: dict[str, Any]) -> str:
+    count = len(repeat["clusters"])
+    if count == 1:
+        return f"played back, deterministic: all {repeat['runs']} runs took the same trajectory"
+    return f"played back, yet {count} trajectories: the code under test varies on the same answers"
 
 
 def summary_lines(results: Iterable[dict[str, Any]]) -> list[str]:
@@ -96,9 +103,10 @@ def summary_lines(results: Iterable[dict[str, Any]]) -> list[str]:
             repeat = result["repeat"]
             rate = describe_rate(repeat["passes"], repeat["runs"], repeat["confidence"])
             count = len(repeat["clusters"])
-            lines.append(
-                f"  {result['nodeid']}: {rate} · {count} trajector{'y' if count == 1 else 'ies'} · {verdict(repeat)}"
-            )
+            line = f"  {result['nodeid']}: {rate} · {count} trajector{'y' if count == 1 else 'ies'} · {verdict(repeat)}"
+            if repeat.get("notes"):
+                line += " · " + _played_back(repeat)
+            lines.append(line)
     flaky = [r for r in repeated if is_flaky(r["repeat"])]
     if flaky:
         lines.append("flaky tests (passed some runs, failed others):")

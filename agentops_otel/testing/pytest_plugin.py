@@ -150,29 +150,37 @@ def _state(config: pytest.Config) -> _RunState:
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
     state = _state(item.config)
     marker = item.get_closest_marker(REPEAT_MARKER) if isinstance(item, pytest.Function) else None
+    problem = None
     if marker is not None:
-        _prepare_repeat(item, marker, state)
+        problem = _prepare_repeat(item, marker, state)
     elif state.enabled:
         from ._recording import TestRecording, ensure_watcher
 
         item.stash[_test_key] = TestRecording(ensure_watcher(state.watchers), item.nodeid)
-    return (yield)
+    result = yield
+    if problem is not None:  # after the other plugins' setup, so that their teardown finds its state
+        pytest.fail(problem, pytrace=False)
+    return result
 
 
-def _prepare_repeat(item: pytest.Item, marker: pytest.Mark, state: _RunState) -> None:
-    """A repeated test: its runs get a session each (no session of the whole test), recorded always."""
+def _prepare_repeat(item: pytest.Item, marker: pytest.Mark, state: _RunState) -> str | None:
+    """A repeated test: its runs get a session each (no session of the whole test), recorded always.
+
+    Returns what is wrong with the marker's arguments, if anything.
+    """
     from ..errors import ConfigurationError
 
     try:
         plan = plan_of(marker, state.repeat_runs)
     except ConfigurationError as exc:
-        pytest.fail(str(exc), pytrace=False)
+        return str(exc)
     from ._recording import ensure_watcher
     from ._repeat import RepeatRunner
 
     hooks = item.stash[HOOKS_KEY] = RepeatHooks()  # fixtures acting per run (playback) join it
     item.stash[PLAN_KEY] = plan
     item.stash[_runner_key] = RepeatRunner(item.nodeid, plan, ensure_watcher(state.watchers), hooks)
+    return None
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)  # inside async plugins' wrappers: the body is synchronous here
