@@ -10,9 +10,11 @@ client running the tool calls it is given, each a traced tool.
 from __future__ import annotations
 
 import json
+import math
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import agentops_otel as agentops
@@ -96,3 +98,79 @@ def scripted_client(seed: str) -> Iterator[Any]:
         server.responder = ScriptedModel(seed)
         with server.openai_client() as client:
             yield client
+
+
+# A pytest suite of repeated tests over this agent, seeded with each test's name (so xdist changes nothing).
+REPO = Path(__file__).resolve().parent.parent  # on PYTHONPATH, the suite imports this module
+Z95 = 1.959963984540054  # the normal quantile of a two-sided 95% interval
+
+REPEATED_SUITE = """
+import pytest
+from agentops_otel.testing import assert_tool_called
+from tests._flaky_agent import scripted_client, support_agent
+
+@pytest.fixture
+def ask(request):
+    with scripted_client(request.node.name) as client:   # seeded with the test's name
+        yield lambda text: support_agent(client, text)
+
+@pytest.mark.agentops_repeat(n=5)
+def test_parcel(ask, agentops_session):
+    ask("Where is my parcel?")
+    assert_tool_called(agentops_session, "lookup_order")
+
+@pytest.mark.agentops_repeat(n=20, min_pass_rate=0.3)
+def test_double_lenient(ask, agentops_session):
+    ask("You charged me double!")
+    assert_tool_called(agentops_session, "lookup_order")
+
+@pytest.mark.agentops_repeat(n=20, min_pass_rate=0.6)
+def test_double_strict(ask, agentops_session):
+    ask("You charged me double!")
+    assert_tool_called(agentops_session, "lookup_order")
+
+@pytest.mark.agentops_repeat(4)
+def test_cancel(ask, agentops_session):
+    ask("Cancel my account")
+    assert_tool_called(agentops_session, "lookup_order")
+"""
+
+# (test name, prompt, runs, min_pass_rate)
+CASES = [
+    ("test_parcel", "where is my parcel?", 5, None),
+    ("test_double_lenient", "you charged me double!", 20, 0.3),
+    ("test_double_strict", "you charged me double!", 20, 0.6),
+    ("test_cancel", "cancel my account", 4, None),
+]
+
+
+def wilson(passes: int, runs: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval written out from its definition, to check ours against."""
+    p = passes / runs
+    denominator = 1 + z * z / runs
+    centre = p + z * z / (2 * runs)
+    spread = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs))
+    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
+
+
+def pct(value: float) -> str:
+    """A rate as the reports print it: one decimal, none when whole."""
+    text = f"{value * 100:.1f}"
+    return text.removesuffix(".0") + "%"
+
+
+def rate_text(passes: int, runs: int) -> str:
+    """`7/10 passed (70%, 95% interval 39.7% to 89.2%)` from the direct computation."""
+    low, high = wilson(passes, runs)
+    return f"{passes}/{runs} passed ({pct(passes / runs)}, 95% interval {pct(low)} to {pct(high)})"
+
+
+def plans() -> dict[str, dict[str, Any]]:
+    """For each test of REPEATED_SUITE: which runs fail, the passes, and whether it should pass."""
+    found = {}
+    for name, prompt, runs, rate in CASES:
+        fails = expected(name, prompt, runs)
+        passes = runs - sum(fails)
+        ok = passes == runs if rate is None else wilson(passes, runs)[0] >= rate
+        found[name] = {"fails": fails, "passes": passes, "runs": runs, "rate": rate, "ok": ok}
+    return found

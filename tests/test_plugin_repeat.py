@@ -7,77 +7,15 @@ fail is computed here before pytest runs them, with or without xdist.
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from agentops_otel import semconv as sc
 from agentops_otel.sources import open_source
-from tests._flaky_agent import expected
+from tests._flaky_agent import REPEATED_SUITE, REPO, pct, plans, rate_text, wilson
 
 pytest_plugins = ["pytester"]
-
-REPO = Path(__file__).resolve().parent.parent
-Z95 = 1.959963984540054
-
-SUITE = """
-import pytest
-from agentops_otel.testing import assert_tool_called
-from tests._flaky_agent import scripted_client, support_agent
-
-@pytest.fixture
-def ask(request):
-    with scripted_client(request.node.name) as client:   # seeded with the test's name
-        yield lambda text: support_agent(client, text)
-
-@pytest.mark.agentops_repeat(n=5)
-def test_parcel(ask, agentops_session):
-    ask("Where is my parcel?")
-    assert_tool_called(agentops_session, "lookup_order")
-
-@pytest.mark.agentops_repeat(n=20, min_pass_rate=0.3)
-def test_double_lenient(ask, agentops_session):
-    ask("You charged me double!")
-    assert_tool_called(agentops_session, "lookup_order")
-
-@pytest.mark.agentops_repeat(n=20, min_pass_rate=0.6)
-def test_double_strict(ask, agentops_session):
-    ask("You charged me double!")
-    assert_tool_called(agentops_session, "lookup_order")
-
-@pytest.mark.agentops_repeat(4)
-def test_cancel(ask, agentops_session):
-    ask("Cancel my account")
-    assert_tool_called(agentops_session, "lookup_order")
-"""
-
-# (test name, prompt, runs, min_pass_rate)
-CASES = [
-    ("test_parcel", "where is my parcel?", 5, None),
-    ("test_double_lenient", "you charged me double!", 20, 0.3),
-    ("test_double_strict", "you charged me double!", 20, 0.6),
-    ("test_cancel", "cancel my account", 4, None),
-]
-
-
-def wilson(passes: int, runs: int, z: float = Z95) -> tuple[float, float]:
-    p = passes / runs
-    denominator = 1 + z * z / runs
-    centre = p + z * z / (2 * runs)
-    spread = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs))
-    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
-
-
-def pct(value: float) -> str:
-    text = f"{value * 100:.1f}"
-    return text.removesuffix(".0") + "%"
-
-
-def rate_text(passes: int, runs: int) -> str:
-    low, high = wilson(passes, runs)
-    return f"{passes}/{runs} passed ({pct(passes / runs)}, 95% interval {pct(low)} to {pct(high)})"
 
 
 @pytest.fixture
@@ -89,28 +27,17 @@ def suite_env(pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.Mon
     return store
 
 
-def _plans() -> dict[str, dict[str, Any]]:
-    plans = {}
-    for name, prompt, runs, rate in CASES:
-        fails = expected(name, prompt, runs)
-        passes = runs - sum(fails)
-        low = wilson(passes, runs)[0]
-        ok = passes == runs if rate is None else low >= rate
-        plans[name] = {"fails": fails, "passes": passes, "runs": runs, "rate": rate, "ok": ok}
-    return plans
-
-
 @pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
 def test_flaky_tests_are_judged_by_the_lower_bound_and_listed_with_their_trajectories(
     pytester: pytest.Pytester, suite_env: Path, workers: list[str]
 ) -> None:
-    plans = _plans()
-    lenient, strict = plans["test_double_lenient"], plans["test_double_strict"]
+    cases = plans()
+    lenient, strict = cases["test_double_lenient"], cases["test_double_strict"]
     # The seeds give what this test is about: two flaky tests, one above its threshold, one under.
     assert 0 < lenient["passes"] < 20 and lenient["ok"] and 0 < strict["passes"] < 20 and not strict["ok"]
-    assert plans["test_parcel"]["ok"] and plans["test_cancel"]["passes"] == 0
+    assert cases["test_parcel"]["ok"] and cases["test_cancel"]["passes"] == 0
 
-    pytester.makepyfile(test_support=SUITE)
+    pytester.makepyfile(test_support=REPEATED_SUITE)
     result = pytester.runpytest_subprocess(*workers)
     result.assert_outcomes(passed=2, failed=2)
     out = result.stdout.str()
@@ -130,7 +57,7 @@ def test_flaky_tests_are_judged_by_the_lower_bound_and_listed_with_their_traject
     assert "the failures: always via #2" in section
 
     summary = out.split("agentops sessions ==")[1].split("short test summary info")[0]
-    for name, plan in plans.items():
+    for name, plan in cases.items():
         assert f"test_support.py::{name}: {rate_text(plan['passes'], plan['runs'])}" in summary, name
     flaky = summary.split("flaky tests (passed some runs, failed others):")[1].split("failed tests:")[0]
     assert "test_double_lenient" in flaky and "test_double_strict" in flaky
@@ -150,7 +77,7 @@ def test_flaky_tests_are_judged_by_the_lower_bound_and_listed_with_their_traject
     # Each run is its own session, told apart by tag and attributes, ended by that run's outcome.
     source = open_source(f"store:{suite_env}")
     summaries = source.sessions(limit=None)
-    assert len(summaries) == sum(p["runs"] for p in plans.values())
+    assert len(summaries) == sum(p["runs"] for p in cases.values())
     strict_runs = sorted(
         (source.session(s.trace_id) for s in summaries if s.name == "test_support.py::test_double_strict"),
         key=lambda s: s.root.attributes[sc.AGENTOPS_RUN_INDEX],

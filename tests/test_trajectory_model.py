@@ -24,17 +24,7 @@ from agentops_otel.model import (
     runs_of,
     trajectory,
 )
-from tests._flaky_agent import expected, scripted_client, support_agent
-
-
-def direct_wilson(passes: int, runs: int, z: float) -> tuple[float, float]:
-    """The Wilson score interval written out from its definition (Wilson 1927)."""
-    p = passes / runs
-    denominator = 1 + z * z / runs
-    centre = p + z * z / (2 * runs)
-    spread = z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs))
-    return max(0.0, (centre - spread) / denominator), min(1.0, (centre + spread) / denominator)
-
+from tests._flaky_agent import expected, scripted_client, support_agent, wilson
 
 Z = {0.95: 1.959963984540054, 0.9: 1.6448536269514722, 0.99: 2.5758293035489004}
 
@@ -43,7 +33,7 @@ Z = {0.95: 1.959963984540054, 0.9: 1.6448536269514722, 0.99: 2.5758293035489004}
 @pytest.mark.parametrize("confidence", [0.9, 0.95, 0.99])
 def test_wilson_interval_matches_the_formula(passes: int, runs: int, confidence: float) -> None:
     low, high = wilson_interval(passes, runs, confidence)
-    want_low, want_high = direct_wilson(passes, runs, Z[confidence])
+    want_low, want_high = wilson(passes, runs, Z[confidence])
     assert low == pytest.approx(want_low, abs=1e-12) and high == pytest.approx(want_high, abs=1e-12)
     assert 0 <= low <= passes / runs <= high <= 1
 
@@ -63,7 +53,7 @@ def test_runs_needed_is_the_fewest_runs_whose_lower_bound_can_reach_the_threshol
     for rate, confidence in ((0.9, 0.95), (0.5, 0.95), (0.95, 0.9), (0.99, 0.99)):
         n = runs_needed(rate, confidence)
         assert n is not None
-        assert direct_wilson(n, n, Z[confidence])[0] >= rate > direct_wilson(n - 1, n - 1, Z[confidence])[0]
+        assert wilson(n, n, Z[confidence])[0] >= rate > wilson(n - 1, n - 1, Z[confidence])[0]
     assert runs_needed(0.9) == 35
     assert runs_needed(1.0) is None
     assert runs_needed(0.0) == 1
@@ -214,7 +204,7 @@ def test_clusters_count_the_paths_a_seeded_agent_takes() -> None:
         "where the most common has tool lookup_order(order_id: str)"
     )
     assert [r.session for r in bad.runs] == [s for s, fails in zip(sessions, plan, strict=True) if fails]
-    assert bad.interval == pytest.approx(direct_wilson(0, escalations, Z[0.95]))
+    assert bad.interval == pytest.approx(wilson(0, escalations, Z[0.95]))
     concentration = failure_concentration(clusters)
     assert concentration is not None and concentration.always and concentration.cluster is bad
     data = json.loads(json.dumps([c.to_dict() for c in clusters]))

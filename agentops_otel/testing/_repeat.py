@@ -33,6 +33,9 @@ class RepeatFailure(AssertionError):
     """The test's pass rate over its runs fell short of what its `agentops_repeat` marker asks."""
 
 
+RepeatFailure.__module__ = "agentops_otel.testing"  # where users import it from (and how reports name it)
+
+
 @dataclass
 class RunResult:
     index: int
