@@ -91,6 +91,17 @@ def support_agent(client: Any, text: str) -> str:
     raise RuntimeError("the model kept calling tools")
 
 
+def instrumented() -> None:
+    """In this process: a pipeline (in memory) with the LLM clients instrumented, as init() does by default."""
+    from agentops_otel._pipeline import current_pipeline
+    from agentops_otel.capture._lifecycle import instrument_llm_clients
+
+    agentops.init(store=False, instrument_llm=False)  # joins the pipeline an earlier test built, if any
+    pipeline = current_pipeline()
+    assert pipeline is not None
+    instrument_llm_clients(pipeline)
+
+
 @contextmanager
 def scripted_client(seed: str) -> Iterator[Any]:
     """A real OpenAI client against a loopback model scripted with `seed`."""

@@ -24,7 +24,7 @@ from agentops_otel.model import (
     runs_of,
     trajectory,
 )
-from tests._flaky_agent import expected, scripted_client, support_agent, wilson
+from tests._flaky_agent import expected, instrumented, scripted_client, support_agent, wilson
 
 Z = {0.95: 1.959963984540054, 0.9: 1.6448536269514722, 0.99: 2.5758293035489004}
 
@@ -181,12 +181,7 @@ def _flaky_sessions(seed: str, text: str, runs: int) -> list[Session]:
 
 
 def test_clusters_count_the_paths_a_seeded_agent_takes() -> None:
-    from agentops_otel._pipeline import current_pipeline
-    from agentops_otel.capture._lifecycle import instrument_llm_clients
-
-    pipeline = current_pipeline()
-    assert pipeline is not None
-    instrument_llm_clients(pipeline)  # what init() does by default: LLM steps with tokens and cost
+    instrumented()  # LLM steps with tokens and cost
     plan = expected("cluster-seed", "you charged me double", 24)
     sessions = _flaky_sessions("cluster-seed", "You charged me double!", 24)
     clusters = cluster_trajectories(sessions)

@@ -52,6 +52,15 @@ from ..model import SessionSummary, summarize
 from ..sources import parse_since
 from ._common import open_source_or_exit, source_option, user_errors
 
+# The pass rates' confidence level, the same option on `check` and `trajectories`.
+confidence_option = click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_CONFIDENCE,
+    show_default=True,
+    help="Confidence level of the pass rates' Wilson intervals.",
+)
+
 
 @click.command("check")
 @source_option
@@ -81,13 +90,7 @@ from ._common import open_source_or_exit, source_option, user_errors
     type=click.IntRange(min=1),
     help="Breach when a group's runs took more than this many distinct trajectories.",
 )
-@click.option(
-    "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=DEFAULT_CONFIDENCE,
-    show_default=True,
-    help="Confidence level of the pass rates' Wilson intervals.",
-)
+@confidence_option
 @click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
 def command(
     source_spec: str | None,

@@ -19,12 +19,12 @@ from typing import Any
 import click
 
 from .._format import usd
-from .._stats import DEFAULT_CONFIDENCE, describe_rate, statistic
+from .._stats import describe_rate, statistic
 from ..gate import GROUP_BY, GroupedRates, GroupRate, measure_groups, read_sessions
 from ..model import TrajectoryCluster
 from ..sources import parse_since
 from ._common import open_source_or_exit, source_option, user_errors
-from .cmd_check import _window
+from .cmd_check import _window, confidence_option
 
 
 @click.command("trajectories")
@@ -35,13 +35,7 @@ from .cmd_check import _window
 @click.option("--name", "names", multiple=True, help="Only sessions with this name (* and ? match; repeat: any).")
 @click.option("--group-by", type=click.Choice(GROUP_BY), help="One report per test (node id), tag or session name.")
 @click.option("--values", "include_values", is_flag=True, help="Tell trajectories apart by argument values too.")
-@click.option(
-    "--confidence",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=DEFAULT_CONFIDENCE,
-    show_default=True,
-    help="Confidence level of the pass rates' Wilson intervals.",
-)
+@confidence_option
 @click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1), help="Most sessions read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the groups and their trajectories as JSON.")
 def command(

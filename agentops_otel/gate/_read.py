@@ -4,6 +4,12 @@ Pass rates per group and trajectories need each session's steps, so each listed 
 (`TraceSource.session`); names are filtered here (no source filters by name). A group judged on the
 newest N of more sessions would be judged on a sample cut by time, not chosen: when more sessions match
 than `limit`, reading fails with the reason instead.
+
+Sessions started inside a listed session join its run only when they were read too: a `--tag` or
+`--name` filter can leave them out (their tags and names are their own). What would make this exact
+and faster is a source-level method: sessions listed with their parent session id and test node id
+(or a `children(session_id)` lookup), and a batch read of whole sessions (one query, not one per session:
+1000 sessions of four steps read from the store take 0.6 s this way).
 """
 
 from __future__ import annotations

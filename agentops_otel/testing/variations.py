@@ -228,50 +228,59 @@ def _problem(result: Any, session: Session, check: Check | None, expect_steps: S
     return None
 
 
-def _run_once(
-    agent: Callable[[str], Any],
-    phrasing: str,
-    check: Check | None,
-    expect_steps: Sequence[Any] | None,
-    name: str,
-    tags: Sequence[str],
-    run: tuple[int, int],
-) -> VariantRun:
-    from ..capture import start_session
-    from ._recording import child_watcher, recorded_session
+@dataclass(frozen=True)
+class _Judge:
+    """How every phrasing is run and judged."""
 
-    index, count = run
-    attributes: dict[str, Any] = {sc.AGENTOPS_VARIATION_PHRASING: phrasing}
-    run_tags = [*tags, "variation"]
-    if count > 1:
-        attributes.update({sc.AGENTOPS_RUN_INDEX: index, sc.AGENTOPS_RUN_COUNT: count})
-        run_tags.append(f"run:{index}")
-    handle = start_session(tags=run_tags, name=name, **attributes)
-    watcher = child_watcher()
-    started = watcher.watch(handle.session_id)
-    result: Any = None
-    problem: str | None
-    try:
-        result = agent(phrasing)
-    except Exception as exc:  # the run failed; the others still run
-        problem = f"raised {type(exc).__name__}: {exc}"
-        session = handle.end("Fail", problem)
-        failing = session.failing_step
-        if failing is not None:
-            problem += f" (at {failing.kind} {failing.name})"
-    else:
-        problem = _problem(result, handle.get(), check, expect_steps)
-        session = handle.end("Fail" if problem else "Success", problem.splitlines()[0] if problem else None)
-    finally:
-        watcher.unwatch(handle.session_id)
-    children = tuple(s for s in map(recorded_session, started) if s is not None)
-    return VariantRun(index, result, session, problem, children)
+    check: Check | None
+    expect_steps: Sequence[Any] | None
+    name: str
+    tags: tuple[str, ...]
+    repeats: int
+    min_pass_rate: float | None
+    confidence: float
 
+    @classmethod
+    def of(cls, check: Check | None, expect_steps: Sequence[Any] | None, name: str, tags: Iterable[str],
+           repeats: int, min_pass_rate: float | None, confidence: float) -> _Judge:  # fmt: skip
+        if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+            raise ConfigurationError(f"repeats must be a whole number of runs, at least 1 (got {repeats!r})")
+        rate = None if min_pass_rate is None else check_rate(min_pass_rate)
+        return cls(check, expect_steps, name, tuple(tags), repeats, rate, check_confidence(confidence))
 
-def _repeats(repeats: int) -> int:
-    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
-        raise ConfigurationError(f"repeats must be a whole number of runs, at least 1 (got {repeats!r})")
-    return repeats
+    def variant(self, agent: Callable[[str], Any], phrasing: str) -> VariantOutcome:
+        runs = tuple(self._run(agent, phrasing, i) for i in range(1, self.repeats + 1))
+        return VariantOutcome(phrasing, runs, self.min_pass_rate, self.confidence)
+
+    def _run(self, agent: Callable[[str], Any], phrasing: str, index: int) -> VariantRun:
+        from ..capture import start_session
+        from ._recording import child_watcher, recorded_session
+
+        attributes: dict[str, Any] = {sc.AGENTOPS_VARIATION_PHRASING: phrasing}
+        run_tags = [*self.tags, "variation"]
+        if self.repeats > 1:
+            attributes.update({sc.AGENTOPS_RUN_INDEX: index, sc.AGENTOPS_RUN_COUNT: self.repeats})
+            run_tags.append(f"run:{index}")
+        handle = start_session(tags=run_tags, name=self.name, **attributes)
+        watcher = child_watcher()
+        started = watcher.watch(handle.session_id)
+        result: Any = None
+        problem: str | None
+        try:
+            result = agent(phrasing)
+        except Exception as exc:  # the run failed; the others still run
+            problem = f"raised {type(exc).__name__}: {exc}"
+            session = handle.end("Fail", problem)
+            failing = session.failing_step
+            if failing is not None:
+                problem += f" (at {failing.kind} {failing.name})"
+        else:
+            problem = _problem(result, handle.get(), self.check, self.expect_steps)
+            session = handle.end("Fail" if problem else "Success", problem.splitlines()[0] if problem else None)
+        finally:
+            watcher.unwatch(handle.session_id)
+        children = tuple(s for s in map(recorded_session, started) if s is not None)
+        return VariantRun(index, result, session, problem, children)
 
 
 def _reference(outcomes: Iterable[VariantOutcome]) -> Trajectory | None:
@@ -279,24 +288,6 @@ def _reference(outcomes: Iterable[VariantOutcome]) -> Trajectory | None:
     passing = [r.run for o in outcomes for r in o.runs if r.passed]
     clusters = cluster_trajectories(passing)
     return clusters[0].trajectory if clusters else None
-
-
-def _judged(
-    agent: Callable[[str], Any],
-    phrasing: str,
-    check: Check | None,
-    expect_steps: Sequence[Any] | None,
-    name: str,
-    tags: Sequence[str],
-    repeats: int,
-    min_pass_rate: float | None,
-    confidence: float,
-) -> VariantOutcome:
-    runs = _repeats(repeats)
-    rate = None if min_pass_rate is None else check_rate(min_pass_rate)
-    level = check_confidence(confidence)
-    done = tuple(_run_once(agent, phrasing, check, expect_steps, name, tags, (i, runs)) for i in range(1, runs + 1))
-    return VariantOutcome(phrasing, done, rate, level)
 
 
 def run_variant(
@@ -315,7 +306,8 @@ def run_variant(
     """Run `agent(phrasing)` `repeats` times, each in a session of its own, and judge it; raise
     AssertionError if it failed (every run must pass, or the pass rate's lower bound reach min_pass_rate)."""
     __tracebackhide__ = True
-    outcome = _judged(agent, phrasing, check, expect_steps, name, tuple(tags), repeats, min_pass_rate, confidence)
+    judge = _Judge.of(check, expect_steps, name, tags, repeats, min_pass_rate, confidence)
+    outcome = judge.variant(agent, phrasing)
     outcome = replace(outcome, reference=_reference([outcome]))
     if raise_on_failure and not outcome.passed:
         raise AssertionError(outcome.describe())
@@ -336,10 +328,8 @@ def run_variations(
 ) -> VariationResults:
     """Run every phrasing `repeats` times (each run in its own session, failures included) and return
     how each went."""
-    tags = tuple(tags)
-    outcomes = [
-        _judged(agent, p, check, expect_steps, name, tags, repeats, min_pass_rate, confidence) for p in phrasings
-    ]
+    judge = _Judge.of(check, expect_steps, name, tags, repeats, min_pass_rate, confidence)
+    outcomes = [judge.variant(agent, p) for p in phrasings]
     reference = _reference(outcomes)
     return VariationResults(tuple(replace(o, reference=reference) for o in outcomes))
 
