@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +32,7 @@ import agentops_otel as agentops
 agentops.start_session(name="nightly-probe", tags=["probe"]).end("Success")   # no test: not grouped by test
 """
 NODE = "test_support.py::{}"
+SINCE = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")  # one window for every call
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +72,13 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
     yield {"store": f"store:{base / 'traces.db'}", "file": f"file:{base / 'traces.jsonl'}"}
 
 
-def _cli(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
+def _cli(command: str, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [command, "--since", SINCE, *args])
     return result.exit_code, result.stdout + result.stderr
 
 
-def _json(*args: str) -> dict[str, Any]:
-    result = CliRunner().invoke(main, [*args, "--json"])
+def _json(command: str, *args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(main, [command, "--since", SINCE, *args, "--json"])
     data = json.loads(result.stdout)
     data["exit_code"] = result.exit_code
     del data["source"]

@@ -123,6 +123,10 @@ def test_bad_rate():
 @pytest.mark.agentops_repeat(n=3)
 def test_skips_in_a_run():
     pytest.skip("not today")
+
+@pytest.mark.agentops_repeat(n=2)
+async def test_async_without_a_plugin():
+    pass
 """
 
 
@@ -131,8 +135,9 @@ def test_the_option_and_its_ini_twin_set_n_and_bad_arguments_say_what_to_do(
 ) -> None:
     pytester.makepyfile(test_options=OPTIONS_SUITE)
     result = pytester.runpytest_subprocess("--agentops-repeat", "3", "-rA")
-    result.assert_outcomes(passed=2, failed=1, skipped=1, errors=2)
+    result.assert_outcomes(passed=2, failed=2, skipped=1, errors=2)
     out = result.stdout.str()
+    assert "agentops_repeat cannot await an async test itself: install an async plugin" in out
     assert (
         "agentops_repeat: min_pass_rate=0.9 cannot be reached in 3 runs at 95% confidence: even 3/3 passing gives "
         f"a lower bound of {pct(wilson(3, 3)[0])}; use n >= 35 (or --agentops-repeat 35)"

@@ -142,7 +142,8 @@ def command(
     ok = enough and all(r.ok for r in rows) and rated
     window = _window(since_ns, tags, service)
     if as_json:
-        data = _as_json(opened.description, window, sessions, rows, enough, ok, limit)
+        # Grouped, more than --limit matching is an error: the limit was never what cut the sessions read.
+        data = _as_json(opened.description, window, sessions, rows, enough, ok, limit + (grouped is not None))
         if grouped is not None:
             data["pass_rates"] = _groups_json(grouped, min_pass_rate, max_trajectories, confidence)
         click.echo(json.dumps(data, indent=2))

@@ -93,14 +93,11 @@ class RepeatRunner:
                 for hook in self.hooks.hooks:
                     stack.enter_context(hook.around())
                 result = call()
-                if inspect.isawaitable(result):
+                if inspect.isawaitable(result):  # a plain function returning a coroutine: never awaited
                     close = getattr(result, "close", None)
                     if close is not None:
                         close()
-                    raise pytest.UsageError(
-                        "agentops_repeat cannot await an async test itself: install an async plugin that runs "
-                        "async tests (pytest-asyncio, anyio), which makes the body synchronous first"
-                    )
+                    raise TypeError("the test body returned an awaitable that nothing awaits")
         except _STOPS as exc:
             recording.handle.end("Indeterminate", f"run {index} stopped the test: {_first_line(exc)}")
             self.watcher.finish()

@@ -39,6 +39,7 @@ This module imports only pytest at import time; recording code is imported when 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +191,12 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, Any]
     if runner is None:
         return (yield)
     body = pyfuncitem.obj
+    if inspect.iscoroutinefunction(body) or inspect.isasyncgenfunction(body):
+        pytest.fail(
+            "agentops_repeat cannot await an async test itself: install an async plugin that runs async tests "
+            "(pytest-asyncio, anyio), which makes the body synchronous first",
+            pytrace=False,
+        )
 
     def repeated(**kwargs: Any) -> None:
         __tracebackhide__ = True
