@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "agentops_otel._internal": 0,
     "agentops_otel._tool_calls": 0,
     "agentops_otel._lazy": 0,
+    "agentops_otel._stats": 0,
     "agentops_otel.model": 1,
     "agentops_otel.replay": 1,
     "agentops_otel.cost": 2,

@@ -13,6 +13,17 @@ Failure rate is failed / ended sessions (open sessions are counted but not rated
 per-session statistics: `max`, `p95` (nearest rank), `mean`, or for cost also `total`. A session with an
 LLM call that could not be priced has no known cost: the cost check then fails as unverifiable, unless
 `--allow-unpriced` measures the priced sessions only (the output always says how many were left out).
+
+Pass rates of repeated runs, per group:
+
+    agentops-otel check --since 2h --group-by test --min-pass-rate 0.95 --max-trajectories 3
+
+groups the runs (a session with the sessions started inside it) by test node id, tag or name, and
+breaches when a group's pass rate has a Wilson interval (`--confidence`, default 0.95) whose lower bound
+is under `--min-pass-rate`, or when its runs took more than `--max-trajectories` distinct trajectories.
+It lists the flaky groups (passes and failures) apart from the consistently failing ones, with the
+trajectory that fails. Each session is read whole, and when more than `--limit` sessions match it stops
+with the reason (exit 2) rather than judge a group on the newest few.
 """
 
 from __future__ import annotations
@@ -25,10 +36,30 @@ from typing import Any
 
 import click
 
-from ..gate import STATS, Measure, measure, render_table
-from ..model import SessionSummary
+from .._stats import DEFAULT_CONFIDENCE
+from ..gate import (
+    GROUP_BY,
+    STATS,
+    GroupedRates,
+    Measure,
+    measure,
+    measure_groups,
+    read_sessions,
+    render_groups,
+    render_table,
+)
+from ..model import SessionSummary, summarize
 from ..sources import parse_since
 from ._common import open_source_or_exit, source_option, user_errors
+
+# The pass rates' confidence level, the same option on `check` and `trajectories`.
+confidence_option = click.option(
+    "--confidence",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=DEFAULT_CONFIDENCE,
+    show_default=True,
+    help="Confidence level of the pass rates' Wilson intervals.",
+)
 
 
 @click.command("check")
@@ -44,6 +75,22 @@ from ._common import open_source_or_exit, source_option, user_errors
 @click.option("--llm-calls-stat", type=click.Choice(STATS), default="max", show_default=True)
 @click.option("--allow-unpriced", is_flag=True, help="Measure cost over priced sessions only instead of failing.")
 @click.option("--min-sessions", default=1, show_default=True, type=click.IntRange(min=0), help="Fail below this.")
+@click.option(
+    "--min-pass-rate",
+    type=click.FloatRange(0, 1),
+    help="Breach when a group's pass rate has a lower confidence bound under this (see --group-by).",
+)
+@click.option(
+    "--group-by",
+    type=click.Choice(GROUP_BY),
+    help="Rate runs per test (pytest node id), tag or session name (default: all runs as one group).",
+)
+@click.option(
+    "--max-trajectories",
+    type=click.IntRange(min=1),
+    help="Breach when a group's runs took more than this many distinct trajectories.",
+)
+@confidence_option
 @click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
 def command(
     source_spec: str | None,
@@ -58,13 +105,29 @@ def command(
     llm_calls_stat: str,
     allow_unpriced: bool,
     min_sessions: int,
+    min_pass_rate: float | None,
+    group_by: str | None,
+    max_trajectories: int | None,
+    confidence: float,
     as_json: bool,
 ) -> None:
     """Gate CI on recent sessions: exit 1 when a threshold is breached, 2 on usage or source errors."""
     since_ns = parse_since(since)
     opened = open_source_or_exit(source_spec)
+    grouped: GroupedRates | None = None
     with user_errors():
-        sessions = opened.sessions(since_ns=since_ns, tags=list(tags), service=service, limit=limit)
+        if min_pass_rate is None and group_by is None and max_trajectories is None:
+            sessions = opened.sessions(since_ns=since_ns, tags=list(tags), service=service, limit=limit)
+        else:  # every session whole (steps for trajectories), never a truncated sample
+            whole = read_sessions(opened, since_ns=since_ns, tags=tags, service=service, limit=limit)
+            sessions = [summarize(s) for s in reversed(whole)]
+            grouped = measure_groups(
+                whole,
+                by=group_by,
+                min_pass_rate=min_pass_rate,
+                max_trajectories=max_trajectories,
+                confidence=confidence,
+            )
     rows = measure(
         sessions,
         max_failure_rate=max_failure_rate,
@@ -75,15 +138,22 @@ def command(
         allow_unpriced=allow_unpriced,
     )
     enough = len(sessions) >= min_sessions
-    ok = enough and all(r.ok for r in rows)
+    rated = grouped is None or _groups_ok(grouped, min_pass_rate, max_trajectories)
+    ok = enough and all(r.ok for r in rows) and rated
     window = _window(since_ns, tags, service)
     if as_json:
-        click.echo(json.dumps(_as_json(opened.description, window, sessions, rows, enough, ok, limit), indent=2))
+        # Grouped, more than --limit matching is an error: the limit was never what cut the sessions read.
+        data = _as_json(opened.description, window, sessions, rows, enough, ok, limit + (grouped is not None))
+        if grouped is not None:
+            data["pass_rates"] = _groups_json(grouped, min_pass_rate, max_trajectories, confidence)
+        click.echo(json.dumps(data, indent=2))
     else:
         click.echo(f"{len(sessions)} sessions from {opened.description} ({window})")
-        if len(sessions) >= limit:
+        if grouped is None and len(sessions) >= limit:
             click.echo(f"note: only the newest {limit} sessions were read (raise --limit to read more)")
         click.echo(render_table(rows))
+        if grouped is not None:
+            click.echo(render_groups(grouped))
         if not enough:
             click.echo(f"FAILED: {len(sessions)} sessions matched, --min-sessions is {min_sessions}")
         else:
@@ -117,4 +187,28 @@ def _as_json(
         "unpriced_sessions": sum(1 for s in sessions if s.cost is None or not s.cost_complete),
         "checks": [asdict(r) for r in rows],
         "ok": ok,
+    }
+
+
+def _groups_ok(grouped: GroupedRates, min_pass_rate: float | None, max_trajectories: int | None) -> bool:
+    """Every group holds; with a threshold and nothing to rate, the gate cannot pass."""
+    if not grouped.groups and (min_pass_rate is not None or max_trajectories is not None):
+        return False
+    return grouped.ok
+
+
+def _groups_json(
+    grouped: GroupedRates, min_pass_rate: float | None, max_trajectories: int | None, confidence: float
+) -> dict[str, Any]:
+    return {
+        "group_by": grouped.by,
+        "min_pass_rate": min_pass_rate,
+        "max_trajectories": max_trajectories,
+        "confidence": confidence,
+        "ok": _groups_ok(grouped, min_pass_rate, max_trajectories),
+        "ungrouped_runs": grouped.ungrouped,
+        "flaky": [g.key for g in grouped.of_kind("flaky")],
+        "failing": [g.key for g in grouped.of_kind("failing")],
+        "exploded": [g.key for g in grouped.groups if not g.trajectories_ok],
+        "groups": [g.to_dict() for g in grouped.groups],
     }

@@ -1,4 +1,5 @@
-"""The CI gate's logic: measure sessions against thresholds (failure rate, cost, LLM calls).
+"""The CI gate's logic: measure sessions against thresholds (failure rate, cost, LLM calls), and pass
+rates per group of runs (`measure_groups`: Wilson intervals, flaky and failing groups, trajectories).
 
 `agentops-otel check` reads sessions from a source and calls `measure`; anything else that gates on
 sessions (a pytest hook, a script) can call it the same way.
@@ -11,14 +12,15 @@ LLM call that could not be priced has no known cost: the cost check then fails a
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._format import usd
+from .._stats import STATS, statistic
 from ..model import SessionSummary
-
-STATS = ("max", "p95", "mean")
+from ._pass_rates import GROUP_BY, GroupedRates, GroupRate, group_keys, measure_groups
+from ._read import name_matches, read_sessions
+from ._render import render_groups
 
 
 @dataclass(frozen=True)
@@ -30,18 +32,6 @@ class Measure:
     threshold: float | None
     ok: bool
     detail: str = ""
-
-
-def statistic(values: Sequence[float], stat: str) -> float:
-    """max, p95 (nearest-rank), mean or total of a non-empty list."""
-    ordered = sorted(values)
-    if stat == "max":
-        return ordered[-1]
-    if stat == "p95":
-        return ordered[max(math.ceil(0.95 * len(ordered)) - 1, 0)]
-    if stat == "mean":
-        return sum(ordered) / len(ordered)
-    return sum(ordered)
 
 
 def measure(
@@ -116,4 +106,18 @@ def render_table(rows: Sequence[Measure]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-__all__ = ["STATS", "Measure", "measure", "render_table", "statistic"]
+__all__ = [
+    "GROUP_BY",
+    "STATS",
+    "GroupRate",
+    "GroupedRates",
+    "Measure",
+    "group_keys",
+    "measure",
+    "measure_groups",
+    "name_matches",
+    "read_sessions",
+    "render_groups",
+    "render_table",
+    "statistic",
+]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from ._repeat import RepeatFailure
     from .assertions import (
         StepPattern,
         assert_action_called,
@@ -30,7 +31,14 @@ if TYPE_CHECKING:
         step,
     )
     from .snapshots import assert_matches_snapshot, trajectory
-    from .variations import VariantOutcome, VariationResults, assert_variations, run_variant, run_variations
+    from .variations import (
+        VariantOutcome,
+        VariantRun,
+        VariationResults,
+        assert_variations,
+        run_variant,
+        run_variations,
+    )
 
 _EXPORTS = {
     **dict.fromkeys(
@@ -44,14 +52,18 @@ _EXPORTS = {
     ),
     "assert_matches_snapshot": ".snapshots",
     "trajectory": ".snapshots",
+    "RepeatFailure": "._repeat",
     **dict.fromkeys(
-        ("VariantOutcome", "VariationResults", "assert_variations", "run_variant", "run_variations"), ".variations"
+        ("VariantOutcome", "VariantRun", "VariationResults", "assert_variations", "run_variant", "run_variations"),
+        ".variations",
     ),
 }  # fmt: skip
 
 __all__ = [  # the names of _EXPORTS, spelled out for type checkers and linters
+    "RepeatFailure",
     "StepPattern",
     "VariantOutcome",
+    "VariantRun",
     "VariationResults",
     "assert_action_called",
     "assert_called",

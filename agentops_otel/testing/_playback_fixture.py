@@ -13,15 +13,21 @@ recording exported with `agentops-otel export` can be committed beside its test.
 `strict` (default True), `source` and `tools` are passed to `playback`; with `source`, the first argument is a
 session id in that trace source. Strict playback fails a passing test at teardown when calls were left
 unmade or a divergence was swallowed by the code under test.
+
+With `@pytest.mark.agentops_repeat`, each run plays the recording from its beginning (a fresh Player per
+run, strict checks per run) and the fixture value is the current run's Player.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from ._repeat_plan import HOOKS_KEY, RunHook
 
 MARKER = "agentops_playback"
 MARKER_HELP = (
@@ -54,8 +60,45 @@ def agentops_playback(request: pytest.FixtureRequest) -> Iterator[Any]:
         beside_test = Path(request.node.path).parent / recording
         if beside_test.exists():
             recording = beside_test
+    hooks = request.node.stash.get(HOOKS_KEY, None)
+    if hooks is not None:
+        yield _per_run(hooks, recording, options)
+        return
     with playback(recording, **options) as player:
         yield player
         report = getattr(request.node, "rep_call", None)  # set by our pytest plugin
         if report is not None and report.failed:
             player.strict = False  # the test already failed (on a divergence, say): don't report it twice
+
+
+class _CurrentPlayer:
+    """The Player of the current run of a repeated test."""
+
+    def __init__(self) -> None:
+        self.player: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.player is None:
+            raise RuntimeError("the agentops_playback player of a repeated test exists only while a run runs")
+        return getattr(self.player, name)
+
+
+def _per_run(hooks: Any, recording: Any, options: dict[str, Any]) -> _CurrentPlayer:
+    from ..playback import load_recording, playback
+
+    loaded = load_recording(recording, options.get("source"), tools=bool(options.get("tools", False)))
+    current = _CurrentPlayer()
+    kept = {k: v for k, v in options.items() if k != "source"}
+
+    @contextmanager
+    def around() -> Iterator[None]:
+        with playback(loaded, **kept) as player:
+            current.player = player
+            yield
+
+    note = (
+        f"LLM answers were played back from recording {loaded.session_id}: every run got the same answers, "
+        "so the runs can differ only where the code under test does"
+    )
+    hooks.hooks.append(RunHook(around, note))
+    return current

@@ -6,6 +6,7 @@ Imported lazily by the plugin (it needs OpenTelemetry), only when recording is o
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +42,54 @@ class SessionWatcher(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         pass
+
+
+class ChildWatcher(SpanProcessor):
+    """Notes the sessions started inside watched sessions (by parent session id, at any depth)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._watched: dict[str, list[str]] = {}  # session id -> the trace ids of its descendants
+
+    def watch(self, session_id: str) -> list[str]:
+        with self._lock:
+            return self._watched.setdefault(session_id, [])
+
+    def unwatch(self, session_id: str) -> None:
+        with self._lock:
+            found = self._watched.pop(session_id, [])
+            # Descendants were watched under their own ids too (to catch their children).
+            for key in [k for k, v in self._watched.items() if v is found]:
+                del self._watched[key]
+
+    def on_start(self, span: Any, parent_context: Any = None) -> None:
+        attributes = span.attributes
+        if attributes.get(sc.AGENTOPS_SPAN_TYPE) != sc.SpanTypeValues.SESSION:
+            return
+        parent = attributes.get(sc.AGENTOPS_SESSION_PARENT_ID)
+        with self._lock:
+            found = self._watched.get(str(parent)) if parent else None
+            if found is not None:
+                found.append(format(span.context.trace_id, "032x"))
+                self._watched[str(attributes.get(sc.SESSION_ID))] = found
+
+    def on_end(self, span: ReadableSpan) -> None:
+        pass
+
+
+_child_watchers: weakref.WeakKeyDictionary[Any, ChildWatcher] = weakref.WeakKeyDictionary()
+_child_lock = threading.Lock()
+
+
+def child_watcher() -> ChildWatcher:
+    """The watcher on the current pipeline's provider, added once per provider."""
+    pipeline = ensure_started()
+    with _child_lock:
+        watcher = _child_watchers.get(pipeline.provider)
+        if watcher is None:
+            watcher = _child_watchers[pipeline.provider] = ChildWatcher()
+            pipeline.provider.add_span_processor(watcher)
+        return watcher
 
 
 def recorded_session(trace_id: str) -> Session | None:
@@ -81,9 +130,15 @@ class TestRecording:
 
     __test__ = False  # not a test class, whatever pytest's naming rules say
 
-    def __init__(self, watcher: SessionWatcher, nodeid: str) -> None:
+    def __init__(self, watcher: SessionWatcher, nodeid: str, run: tuple[int, int] | None = None) -> None:
+        """`run` is (index, count) for one of the repeated runs of the test: tagged `run:<index>`."""
         self.started = watcher.begin()
-        self.handle: SessionHandle = start_session(tags=[nodeid], name=nodeid, **{sc.AGENTOPS_TEST_NODE_ID: nodeid})
+        tags = [nodeid]
+        attributes: dict[str, Any] = {sc.AGENTOPS_TEST_NODE_ID: nodeid}
+        if run is not None:
+            tags.append(f"run:{run[0]}")
+            attributes.update({sc.AGENTOPS_RUN_INDEX: run[0], sc.AGENTOPS_RUN_COUNT: run[1]})
+        self.handle: SessionHandle = start_session(tags=tags, name=nodeid, **attributes)
         # The test's own session is the harness, not one of "the sessions recorded during the test".
         own = self.handle.trace_id
         if own in self.started:

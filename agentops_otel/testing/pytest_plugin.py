@@ -10,7 +10,18 @@ are linked to it. Fixtures:
     agentops_snapshot   assert a session's trajectory against a golden file (works without --agentops)
 
 A failing test's report carries the replay links of its sessions, and the run ends with a summary:
-sessions, failures, tokens, cost, and the replay links of each failed test.
+sessions, failures, tokens, cost, repeated and flaky tests, and the replay links of each failed test.
+
+Judge a non-deterministic test by its pass rate (recorded whether or not --agentops is on):
+
+    @pytest.mark.agentops_repeat(n=40, min_pass_rate=0.9, confidence=0.95)
+    def test_refund(agentops_session): ...
+
+runs the body 40 times (fixtures are set up once), each run its own session tagged with the node id and
+`run:<i>`; the test passes when the lower bound of the Wilson score interval of its pass rate is at or
+above min_pass_rate (unset: every run must pass). `agentops_session` and `agentops_sessions` are the
+current run's. A failure lists passes/runs, the interval, the trajectories taken and the replay link of
+each failing run. With the playback fixture, each run plays the recording from its beginning.
 
 Always, also when off: the phase reports are set on the item (`item.rep_setup`, `item.rep_call`,
 `item.rep_teardown`), so a fixture can read `request.node.rep_call.failed`.
@@ -20,12 +31,15 @@ Options (each has an ini twin):
     --agentops-update-snapshots    / agentops_update_snapshots = true
     --agentops-snapshot-dir=DIR    / agentops_snapshot_dir = DIR   (default: __agentops_snapshots__
                                      next to each test file)
+    --agentops-repeat=N            / agentops_repeat = N   (run each test marked agentops_repeat N times,
+                                     whatever its own n)
 
 This module imports only pytest at import time; recording code is imported when first needed.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,9 +50,13 @@ import pytest
 # The playback fixture lives with the other fixtures; its module imports only pytest.
 from ._playback_fixture import MARKER_HELP as PLAYBACK_MARKER_HELP
 from ._playback_fixture import agentops_playback  # noqa: F401  (a fixture: registered by being here)
+from ._repeat_plan import HOOKS_KEY, PLAN_KEY, RepeatHooks, parse_runs_option, plan_of
+from ._repeat_plan import MARKER as REPEAT_MARKER
+from ._repeat_plan import MARKER_HELP as REPEAT_MARKER_HELP
 
 if TYPE_CHECKING:
     from ._recording import SessionWatcher, TestRecording
+    from ._repeat import RepeatRunner
 
 _REPORT_ATTRIBUTE = "agentops"  # plain data on the teardown report; xdist carries it to the controller
 _SNAPSHOT_DIR = "__agentops_snapshots__"
@@ -49,12 +67,14 @@ class _RunState:
     enabled: bool
     update_snapshots: bool
     snapshot_dir: str | None
+    repeat_runs: int | None  # --agentops-repeat: the n of every test marked agentops_repeat
     watchers: dict[int, SessionWatcher] = field(default_factory=dict)
     results: list[dict[str, Any]] = field(default_factory=list)  # one per test, from teardown reports
 
 
 _run_key = pytest.StashKey[_RunState]()
 _test_key = pytest.StashKey["TestRecording"]()
+_runner_key = pytest.StashKey["RepeatRunner"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,7 +106,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    group.addoption(
+        "--agentops-repeat",
+        default=None,
+        metavar="N",
+        help="run each test marked agentops_repeat N times instead of its own n (ini: agentops_repeat)",
+    )
     parser.addini("agentops_snapshot_dir", "where trajectory snapshots live", default="")
+    parser.addini("agentops_repeat", "run each test marked agentops_repeat this many times", default="")
 
 
 def _option(config: pytest.Config, name: str) -> Any:
@@ -95,11 +122,22 @@ def _option(config: pytest.Config, name: str) -> Any:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from ..errors import ConfigurationError
+
     config.addinivalue_line("markers", PLAYBACK_MARKER_HELP)
+    config.addinivalue_line("markers", REPEAT_MARKER_HELP)
+    from_option = config.getoption("agentops_repeat") is not None
+    try:
+        repeat_runs = parse_runs_option(
+            _option(config, "agentops_repeat"), "--agentops-repeat" if from_option else "the ini option agentops_repeat"
+        )
+    except ConfigurationError as exc:
+        raise pytest.UsageError(str(exc)) from None
     state = config.stash[_run_key] = _RunState(
         enabled=bool(_option(config, "agentops")),
         update_snapshots=bool(_option(config, "agentops_update_snapshots")),
         snapshot_dir=_option(config, "agentops_snapshot_dir") or None,
+        repeat_runs=repeat_runs,
     )
     # Always registered: under xdist the controller runs no tests itself but prints the workers' facts.
     config.pluginmanager.register(_Summary(state), "agentops-summary")
@@ -111,11 +149,64 @@ def _state(config: pytest.Config) -> _RunState:
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    if _state(item.config).enabled:
+    state = _state(item.config)
+    marker = item.get_closest_marker(REPEAT_MARKER) if isinstance(item, pytest.Function) else None
+    problem = None
+    if marker is not None:
+        problem = _prepare_repeat(item, marker, state)
+    elif state.enabled:
         from ._recording import TestRecording, ensure_watcher
 
-        item.stash[_test_key] = TestRecording(ensure_watcher(_state(item.config).watchers), item.nodeid)
-    return (yield)
+        item.stash[_test_key] = TestRecording(ensure_watcher(state.watchers), item.nodeid)
+    result = yield
+    if problem is not None:  # after the other plugins' setup, so that their teardown finds its state
+        pytest.fail(problem, pytrace=False)
+    return result
+
+
+def _prepare_repeat(item: pytest.Item, marker: pytest.Mark, state: _RunState) -> str | None:
+    """A repeated test: its runs get a session each (no session of the whole test), recorded always.
+
+    Returns what is wrong with the marker's arguments, if anything.
+    """
+    from ..errors import ConfigurationError
+
+    try:
+        plan = plan_of(marker, state.repeat_runs)
+    except ConfigurationError as exc:
+        return str(exc)
+    from ._recording import ensure_watcher
+    from ._repeat import RepeatRunner
+
+    hooks = item.stash[HOOKS_KEY] = RepeatHooks()  # fixtures acting per run (playback) join it
+    item.stash[PLAN_KEY] = plan
+    item.stash[_runner_key] = RepeatRunner(item.nodeid, plan, ensure_watcher(state.watchers), hooks)
+    return None
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)  # inside async plugins' wrappers: the body is synchronous here
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, Any, Any]:
+    __tracebackhide__ = True
+    runner = pyfuncitem.stash.get(_runner_key, None)
+    if runner is None:
+        return (yield)
+    body = pyfuncitem.obj
+    if inspect.iscoroutinefunction(body) or inspect.isasyncgenfunction(body):
+        pytest.fail(
+            "agentops_repeat cannot await an async test itself: install an async plugin that runs async tests "
+            "(pytest-asyncio, anyio), which makes the body synchronous first",
+            pytrace=False,
+        )
+
+    def repeated(**kwargs: Any) -> None:
+        __tracebackhide__ = True
+        runner.run_all(lambda: body(**kwargs))
+
+    pyfuncitem.obj = repeated
+    try:
+        return (yield)
+    finally:
+        pyfuncitem.obj = body
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -129,6 +220,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             _add_links(report, recording)
         if report.when == "teardown":
             _finish(item, recording, report)
+    runner = item.stash.get(_runner_key, None)
+    if runner is not None and report.when == "teardown":
+        _finish_repeated(item, runner, report)
     return report
 
 
@@ -198,6 +292,24 @@ def _finish(item: pytest.Item, recording: TestRecording, teardown: pytest.TestRe
     del item.stash[_test_key]
 
 
+def _finish_repeated(item: pytest.Item, runner: RepeatRunner, teardown: pytest.TestReport) -> None:
+    reports = (getattr(item, "rep_setup", None), getattr(item, "rep_call", None), teardown)
+    failed = any(r is not None and r.failed for r in reports)
+    facts = runner.facts
+    if facts is not None:
+        from .._stats import describe_rate
+
+        properties = [("agentops_pass_rate", describe_rate(facts["passes"], facts["runs"], facts["confidence"]))]
+        item.user_properties.extend(properties)
+        teardown.user_properties.extend(properties)
+    setattr(
+        teardown,
+        _REPORT_ATTRIBUTE,
+        {"nodeid": item.nodeid, "failed": failed, "sessions": runner.session_facts(), "repeat": facts},
+    )
+    del item.stash[_runner_key]
+
+
 class _Summary:
     """Collects the facts teardown reports carry (from this process or xdist workers) and prints them."""
 
@@ -219,7 +331,11 @@ class _Summary:
             terminalreporter.write_line(line)
 
 
-def _recording_or_fail(request: pytest.FixtureRequest, fixture: str) -> TestRecording:
+def _recording_or_fail(request: pytest.FixtureRequest, fixture: str) -> Any:
+    """The test's recording; for a repeated test, one that follows the current run."""
+    runner = request.node.stash.get(_runner_key, None)
+    if runner is not None:
+        return runner
     recording = request.node.stash.get(_test_key, None)
     if recording is None:
         pytest.fail(

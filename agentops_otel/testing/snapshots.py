@@ -22,34 +22,21 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigurationError
+from ..model import trajectory as model_trajectory
 from ._describe import describe, session_of
-from ._patterns import NAMED_KINDS
 
 __all__ = ["assert_matches_snapshot", "snapshot_path", "trajectory"]
 
 _FORMAT_VERSION = 1
-_KINDS = ("llm", "tool", "action", "agent", "error")
 _CONTEXT = 3  # steps shown on each side of the divergence
 
 
 def trajectory(session: Any, *, ignore: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """The comparable steps of a session; `ignore` names arguments to leave out (ids, timestamps)."""
-    s = session_of(session)
-    ignored = set(ignore)
-    steps = []
-    for step in s.steps:
-        if step.kind not in _KINDS:
-            continue
-        entry: dict[str, Any] = {"kind": step.kind, "name": step.name, "depth": step.depth}
-        if step.kind in NAMED_KINDS and step.params is not None:
-            params = step.params
-            if isinstance(params, dict):
-                params = {k: v for k, v in params.items() if k not in ignored}
-            entry["arguments"] = params
-        if step.error is not None:
-            entry["error"] = step.error.type
-        steps.append(json.loads(json.dumps(entry, sort_keys=True, default=str)))
-    return steps
+    """The comparable steps of a session; `ignore` names arguments to leave out (ids, timestamps).
+
+    The model's trajectory with argument values (`agentops_otel.model.trajectory`), as plain dicts.
+    """
+    return model_trajectory(session_of(session), include_values=True, ignore=ignore).to_list()
 
 
 def snapshot_path(directory: str | Path, test_name: str, name: str | None = None) -> Path:
