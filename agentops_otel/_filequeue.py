@@ -111,10 +111,13 @@ class FileQueue:
         self._bytes += len(data)
         return True
 
-    def claim_oldest(self, after: str | None = None) -> Claimed | None:
-        """The oldest file nobody has claimed (named after `after`, when given), now claimed by us."""
+    def claim_oldest(self, after: str | None = None, *, ours_or_orphaned: bool = False) -> Claimed | None:
+        """The oldest file nobody has claimed (named after `after`, when given), now claimed by us.
+        `ours_or_orphaned`: only files this process put, or whose process has died."""
         for path in self._files():
             if after is not None and path.name <= after:
+                continue
+            if ours_or_orphaned and not self._ours_or_orphaned(path.name):
                 continue
             claimed = path.with_name(f"{path.name}{_CLAIM}{os.getpid()}")
             try:
@@ -128,6 +131,11 @@ class FileQueue:
                 data = b""
             return Claimed(claimed, path.name, self._label(path.name), data)
         return None
+
+    @staticmethod
+    def _ours_or_orphaned(name: str) -> bool:
+        pid = name.split("-")[1] if name.count("-") >= 2 else ""
+        return not pid.isdigit() or int(pid) == os.getpid() or not _pid_alive(int(pid))
 
     def done(self, claimed: Claimed) -> None:
         claimed.path.unlink(missing_ok=True)
