@@ -72,8 +72,13 @@ class FileQueue:
             return []
 
     def labels(self) -> list[str]:
-        """The labels of the files waiting now (not those claimed by a process)."""
-        return [self._label(p.name) for p in self._files()]
+        """The labels of the files waiting now, those this process has claimed included."""
+        mine = f"{self._suffix}{_CLAIM}{os.getpid()}"
+        try:
+            claimed = [p.name.removesuffix(mine) for p in self.directory.glob(f"*{mine}")]
+        except OSError:
+            claimed = []
+        return [self._label(name) for name in [p.name for p in self._files()] + claimed]
 
     def has_files(self) -> bool:
         return bool(self._files())

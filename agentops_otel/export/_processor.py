@@ -244,9 +244,10 @@ class ReliableExportProcessor(SpanProcessor):
                     self._held_spans -= batch.count
 
     def _finish(self) -> None:
-        """At shutdown: this run's spans get one last round (unless backing off; earlier runs' spooled
-        batches wait for the next run); the rest go to the spool, or are counted."""
-        self._cycle(flush=False, backlog=False)
+        """At shutdown: this run's spans get one last attempt within the deadline (even while backing off,
+        unless the server asked us to wait; earlier runs' spooled batches wait for the next run); the
+        rest go to the spool, or are counted."""
+        self._cycle(flush=True, backlog=False)
         with self._delivery.lock:
             if not self._delivery.taken_over:
                 self._delivery.give_up_waiting()
