@@ -17,6 +17,8 @@ from opentelemetry.sdk.trace import TracerProvider
 from agentops_otel.store import LocalStore, LocalStoreExporter, LocalStoreProcessor
 from agentops_otel.store._spill import Spill
 
+LOCK_HELD_S = 4.0  # the old processor blocked the agent for as long as this (up to its 30 s busy timeout)
+
 LOCKER = """
 import sqlite3, sys, time
 connection = sqlite3.connect(sys.argv[1], isolation_level=None)
@@ -61,7 +63,8 @@ def test_a_locked_store_loses_nothing_and_never_blocks_the_agent(tmp_path: Path)
     sent: list[str] = []
     slowest = 0.0
     with locked(path):
-        for _ in range(3_000):  # ~2 s of an agent that records a step every 0.7 ms
+        held_from = time.monotonic()
+        while time.monotonic() - held_from < LOCK_HELD_S:  # an agent recording a step about every ms
             started = time.perf_counter()
             with tracer.start_as_current_span("step") as span:
                 pass
@@ -69,16 +72,17 @@ def test_a_locked_store_loses_nothing_and_never_blocks_the_agent(tmp_path: Path)
             sent.append(format(span.get_span_context().span_id, "016x"))
             time.sleep(0.0005)
         assert processor.force_flush(5_000) is False  # still locked: the spans wait, and flush says so
-        assert processor.spilled_spans >= 2_000  # memory held 500 of them at most; the rest went to disk
+        assert processor.spilled_spans >= len(sent) - 600  # memory held 500 at most; the rest went to disk
         assert stored_ids(path) == []
     assert processor.force_flush(30_000)  # the lock is gone: spilled and held spans are written
     provider.shutdown()
     stored = stored_ids(path)
-    assert len(stored) == len(set(stored)) == 3_000
+    assert len(stored) == len(set(stored)) == len(sent) > 1_000
     assert sorted(stored) == sorted(sent)
     assert Spill(path).pending_spans() == 0
     assert processor.exporter.failed_spans == 0
-    assert slowest < 0.2  # upper bound, generous: the lock was held for seconds (bench: store-locked)
+    # Upper bound, generous for a loaded machine: far under the lock's hold (bench store-locked: ~6 ms).
+    assert slowest < LOCK_HELD_S / 2
 
 
 AGENT = """
