@@ -54,6 +54,7 @@ class FileQueue:
         self._max_bytes = max_bytes
         self._seq = itertools.count()
         self._bytes = 0
+        self._refused: set[str | None] = set()  # kinds of write errors already logged: one line each
         if directory.is_dir():
             self._release_dead_claims()
             self._bytes = sum(self._size(p) for p in self._files())
@@ -110,7 +111,9 @@ class FileQueue:
             temporary.write_bytes(data)
             temporary.replace(self.directory / name)
         except OSError as error:
-            _log.warning("agentops_otel: could not write %s in %s: %s", name, self.directory, error)
+            if error.strerror not in self._refused:
+                self._refused.add(error.strerror)
+                _log.warning("agentops_otel: could not write %s in %s: %s", name, self.directory, error)
             temporary.unlink(missing_ok=True)
             return False
         self._bytes += len(data)

@@ -63,8 +63,16 @@ def make_processor(
     )
 
 
-def emit(processor: ReliableExportProcessor, count: int, name: str = "step") -> list[str]:
-    """Run a small agent: sessions of up to 50 spans; returns the span ids it produced."""
+def emit(
+    processor: ReliableExportProcessor,
+    count: int,
+    name: str = "step",
+    *,
+    attributes: dict[str, str] | None = None,
+    per_session: int = 50,
+) -> list[str]:
+    """Run a small agent: sessions of up to `per_session` spans (each step with `attributes`); returns
+    the span ids it produced."""
     provider = TracerProvider(shutdown_on_exit=False)
     provider.add_span_processor(processor)
     tracer = provider.get_tracer("agent")
@@ -72,8 +80,8 @@ def emit(processor: ReliableExportProcessor, count: int, name: str = "step") -> 
     while len(ids) < count:
         with tracer.start_as_current_span("session", attributes={sc.SESSION_ID: f"s{len(ids)}"}) as root:
             ids.append(format(root.get_span_context().span_id, "016x"))
-            for _ in range(min(49, count - len(ids))):
-                with tracer.start_as_current_span(name) as span:
+            for _ in range(min(per_session - 1, count - len(ids))):
+                with tracer.start_as_current_span(name, attributes=attributes) as span:
                     ids.append(format(span.get_span_context().span_id, "016x"))
     return ids
 

@@ -19,7 +19,7 @@ from agentops_otel.export import ReliableExportProcessor
 from agentops_otel.export._spool import DiskSpool
 from tests._grpc_receiver import ScriptedTraceService, grpc_receiver
 from tests._otlp_receiver import COLLECTOR_HTTP_LIMIT, OtlpReceiver
-from tests.test_export_faults import make_processor, wait_until
+from tests.test_export_faults import emit, make_processor, wait_until
 
 
 @pytest.fixture
@@ -34,17 +34,7 @@ GRPC_LIMIT = 4 * MIB  # grpcio's default max_receive_message_length, the Collect
 
 def tool_spans(processor: ReliableExportProcessor, count: int, argument: str, name: str = "tool") -> list[str]:
     """Sessions of up to 100 tool calls, each with `argument` as its arguments; returns the span ids."""
-    provider = TracerProvider(shutdown_on_exit=False)
-    provider.add_span_processor(processor)
-    tracer = provider.get_tracer("agent")
-    ids: list[str] = []
-    while len(ids) < count:
-        with tracer.start_as_current_span("session", attributes={sc.SESSION_ID: f"s{len(ids)}"}) as root:
-            ids.append(format(root.get_span_context().span_id, "016x"))
-            for _ in range(min(99, count - len(ids))):
-                with tracer.start_as_current_span(name, attributes={sc.GEN_AI_TOOL_CALL_ARGUMENTS: argument}) as span:
-                    ids.append(format(span.get_span_context().span_id, "016x"))
-    return ids
+    return emit(processor, count, name, attributes={sc.GEN_AI_TOOL_CALL_ARGUMENTS: argument}, per_session=100)
 
 
 def assert_each_once(received: list[str], sent: list[str]) -> None:

@@ -38,6 +38,7 @@ _exited = False
 _previous: dict[int, Any] = {}  # the handler each of our signals had before ours
 _handling = False
 _ending = False  # end_recording() is running (on this process's main thread, perhaps under a signal)
+_pending_signal = 0  # a signal that came while it ran: the process dies of it once the flush is done
 
 
 def install_exit_hooks() -> None:
@@ -110,6 +111,8 @@ def end_recording(reason: str = EXIT_REASON, *, keep_current: bool = False) -> N
             _pipeline.close(keep_current=keep_current)
         finally:
             _ending = False
+    if _pending_signal:
+        _die_of(_pending_signal)
 
 
 def at_exit() -> None:
@@ -168,12 +171,13 @@ def _flush_only() -> None:
 
 
 def _on_signal(signum: int, frame: Any) -> None:
-    global _exited, _handling
+    global _exited, _handling, _pending_signal
     previous = _previous.get(signum, signal.SIG_DFL)
     chained = callable(previous)
     if _ending and not chained:
         # The exit flush is running on this very thread (a pool worker ending as terminate() signals
-        # it): waiting for it here would stall it. Let it finish within its deadline; the process ends.
+        # it): waiting for it here would stall it. It finishes within its deadline, then we die of it.
+        _pending_signal = signum
         return
     if not _handling:  # a second signal during the flush: die now, as asked
         _handling = True
@@ -189,5 +193,10 @@ def _on_signal(signum: int, frame: Any) -> None:
     if chained:
         previous(signum, frame)
         return
-    signal.signal(signum, previous)  # SIG_DFL: the process dies of the signal, its status says so
+    _die_of(signum)
+
+
+def _die_of(signum: int) -> None:
+    """The default action (SIG_DFL): the process dies of the signal, and its exit status says so."""
+    signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)

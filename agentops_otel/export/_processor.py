@@ -34,7 +34,7 @@ from ._batches import pack
 from ._delivery import Batch, Delivery
 from ._settings import DEFAULT_MAX_BATCH_BYTES, PROTOCOL_GRPC, PROTOCOL_HTTP, QueueSettings, exit_timeout_s
 from ._spool import DiskSpool
-from ._stats import AFTER_SHUTDOWN, ENCODE_ERROR, QUEUE_FULL, DeliveryStats
+from ._stats import AFTER_SHUTDOWN, ENCODE_ERROR, QUEUE_FULL, SPOOL_FULL, DeliveryStats
 from ._transport import GrpcTransport, Transport
 
 _log = logging.getLogger("agentops_otel")
@@ -305,6 +305,8 @@ class ReliableExportProcessor(SpanProcessor):
         hint = ""
         if stats.dropped_total and spool is None:
             hint = "; AGENTOPS_OTEL_SPOOL=false keeps undelivered spans in memory only: remove it to keep them on disk"
+        elif stats.dropped.get(SPOOL_FULL):
+            hint = f"; the spool {spool.directory} was full or not writable (AGENTOPS_OTEL_SPOOL_MAX_BYTES)"  # type: ignore[union-attr]
         last = f" (last error: {stats.last_error})" if stats.last_error else ""
         endpoint = self._delivery.transport.endpoint
         _log.warning("agentops_otel: OTLP export to %s: %s%s%s", endpoint, "; ".join(parts), last, hint)
