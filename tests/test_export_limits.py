@@ -182,3 +182,19 @@ def test_spooled_batches_that_cannot_go_are_moved_aside_and_never_block_the_rest
     assert processor.stats.quarantined == 3 + 7
     assert processor.stats.dropped == {"undeliverable": 3, "unreadable": 7}
     assert DiskSpool(tmp_path, 1 << 30).pending_spans() == 0
+
+
+def test_a_batch_that_keeps_failing_in_memory_is_given_up_when_the_ones_behind_it_go_through() -> None:
+    receiver = OtlpReceiver()
+    receiver.failing_names = {"poison"}  # the backend answers 500 to any batch holding such a span
+    try:
+        processor = make_processor(receiver.endpoint)  # no spool: waiting batches stay in memory
+        emit(processor, 2, "poison")  # a session of its own: its root and one poison step
+        assert processor.force_flush(5_000) is False
+        sent = emit(processor, 60)
+        wait_until(lambda: len(receiver.span_ids()) == 60, "the batches behind the failing one")
+        processor.shutdown()
+    finally:
+        receiver.close()
+    assert_each_once(receiver.span_ids(), sent)
+    assert processor.stats.dropped == {"undeliverable": 2}

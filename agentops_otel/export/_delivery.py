@@ -210,8 +210,8 @@ class Delivery:
 
     # -- the backlog ---------------------------------------------------------------------------
 
-    def _add(self, batch: Batch, *, front: bool = False) -> None:
-        self.waiting.appendleft(batch) if front else self.waiting.append(batch)
+    def _add(self, batch: Batch) -> None:
+        self.waiting.append(batch)
         self.waiting_bytes += len(batch.payload)
         self.waiting_spans += batch.count
 
@@ -219,6 +219,15 @@ class Delivery:
         self.waiting.remove(batch)
         self.waiting_bytes -= len(batch.payload)
         self.waiting_spans -= batch.count
+
+    def _replace(self, batch: Batch, parts: list[Batch]) -> None:
+        """`batch` (waiting in memory) becomes what is left of it after an attempt, in its place."""
+        at = self.waiting.index(batch)
+        self._drop(batch)
+        for part in reversed(parts):
+            self.waiting.insert(at, part)
+            self.waiting_bytes += len(part.payload)
+            self.waiting_spans += part.count
 
     def park(self, batch: Batch) -> None:
         """Keep a batch for a later attempt: in the spool when there is one, else in memory.
@@ -256,9 +265,7 @@ class Delivery:
                 if self.taken_over:
                     return False
                 self.refuse(refused)
-                self._drop(head)
-                for part in reversed(left):
-                    self._add(part, front=True)
+                self._replace(head, left)
             if left:
                 if not (left == [head] and head.failures >= POISON_AFTER and self._later_one_goes_through()):
                     return False
@@ -274,11 +281,11 @@ class Delivery:
         probe = self.waiting[1]
         left, refused = self.deliver(probe)
         with self.lock:
-            if self.taken_over or left or probe not in self.waiting:
+            if self.taken_over:
                 return False
             self.refuse(refused)
-            self._drop(probe)
-        return True
+            self._replace(probe, left)
+        return not left
 
     def send_spooled(self) -> bool:
         """Send what waits in the spool (this run's and earlier runs'), oldest first."""
