@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from . import _atexit  # noqa: F401  (takes the exit slot first: our flush runs after the application's hooks)
 from ._lazy import lazy_exports
 from ._version import __version__
 

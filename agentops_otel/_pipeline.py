@@ -18,6 +18,7 @@ import functools
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,11 +103,28 @@ class _PipelineProcessor(SynchronousMultiSpanProcessor):
     def __init__(self, cost: CostProcessor) -> None:
         super().__init__()
         self.cost = cost
+        self.before_shutdown: Callable[[], None] | None = None  # capture ends open sessions there
         super().add_span_processor(SessionContextProcessor())
         super().add_span_processor(cost)
 
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         self.cost.add_span_processor(span_processor)
+
+    def downstream(self) -> tuple[SpanProcessor, ...]:
+        return tuple(self.cost.downstream._span_processors)  # type: ignore[attr-defined]
+
+    def shutdown(self) -> None:
+        """The provider is shut down (by the application, or by its own exit hook, which may run before
+        ours): open sessions end first, then every processor finishes within the exit deadline."""
+        if self.before_shutdown is not None:
+            try:
+                self.before_shutdown()
+            except Exception:
+                internal_error("end open sessions before the provider shuts down")
+        from ._finish import finish
+        from .export import exit_timeout_s
+
+        finish(self.downstream(), exit_timeout_s())
 
 
 @dataclass
@@ -130,16 +148,28 @@ class Pipeline:
     def force_flush(self, timeout_millis: int = 30_000) -> bool:
         return self.cost.force_flush(timeout_millis)
 
-    def shutdown(self) -> None:
-        """Flush, then shut down what we started: the provider when it is ours, else only our processors
-        (the application's provider gets its own processors back, untouched)."""
-        self.force_flush()
-        if self.created_provider:
-            self.provider.shutdown()
-            return
-        self.provider._active_span_processor = self.replaced
+    def flush_soon(self) -> None:
+        """Ask our exporters to send what they hold now, without waiting for them."""
         for processor in self.own:
-            processor.shutdown()
+            request = getattr(processor, "request_flush", None)
+            if request is not None:
+                request()
+
+    def shutdown(self, timeout_s: float | None = None) -> None:
+        """Deliver and shut down what we started, all within one deadline (`timeout_s`, else
+        AGENTOPS_OTEL_EXIT_TIMEOUT or the OTLP timeout): every processor of the provider when it is
+        ours, else only our own (the application's provider gets its processors back, untouched)."""
+        from ._finish import finish
+        from .export import exit_timeout_s
+
+        timeout_s = exit_timeout_s() if timeout_s is None else timeout_s
+        active = self.provider._active_span_processor
+        if self.created_provider:
+            processors = active.downstream() if isinstance(active, _PipelineProcessor) else ()
+        else:
+            self.provider._active_span_processor = self.replaced
+            processors = self.own
+        finish(processors, timeout_s)
 
 
 _lock = threading.RLock()
@@ -188,6 +218,7 @@ def build(
             provider = SDKTracerProvider(
                 resource=build_resource(service_name, service_version, environment),
                 active_span_processor=_PipelineProcessor(cost),
+                shutdown_on_exit=False,  # capture flushes at exit, after the application's own exit hooks
             )
             if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
                 trace.set_tracer_provider(provider)
@@ -225,11 +256,15 @@ def update(pipeline: Pipeline, tracer_provider: Any, store_path: Any, prices_fil
         pipeline.cost.pricer = Pricer(prices_file)  # a bad file raises here, in the caller's init()
 
 
-def close() -> Pipeline | None:
-    """Flush and shut down the current pipeline; returns it (None when there was none)."""
+def close(timeout_s: float | None = None, *, keep_current: bool = False) -> Pipeline | None:
+    """Flush and shut down the current pipeline within the exit deadline; returns it (None when there
+    was none). `keep_current`: it stays current (at exit: a later exit hook's spans still reach our
+    exporters, which keep them) instead of a later call building a new one."""
     global _pipeline
     with _lock:
-        pipeline, _pipeline = _pipeline, None
+        pipeline = _pipeline
+        if not keep_current:
+            _pipeline = None
     if pipeline is not None:
-        pipeline.shutdown()
+        pipeline.shutdown(timeout_s)
     return pipeline

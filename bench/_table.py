@@ -167,6 +167,45 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (T(">= 20,000 spans/s", ">=", 20_000, "store", unit="spans/s"),),
     ),
     Benchmark(
+        "busy-agent",
+        "a busy agent's OTLP bytes: 8 agents, one LLM turn (real openai client, content) + 3 tools a second",
+        (M("memory", "delivery", "busy-agent", "minutes of that agent the default 64 MiB memory bound holds"),),
+        (T("the memory bound holds >= 1 minute", ">=", 1.0, "memory", unit="minutes"),),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
+        "exit-hanging",
+        "a run's wall time when its OTLP backend never answers (default 10 s OTLP timeout = exit deadline)",
+        (M("run", "delivery", "exit-hanging", "10 sessions, OTLP + store, then exit; the spans go to the spool"),),
+        (T("run <= 10 s deadline + 2 s start-up", "<=", 12.0, "run", unit="s"),),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
+        "pool-session-end",
+        "session end in fork-pool workers whose OTLP backend never answers",
+        (M("slowest", "delivery", "pool-session-end", "slowest of 8 tasks (one session of 10 spans each)"),),
+        (T("slowest task <= 0.1 s (it waited the 10 s timeout)", "<=", 0.1, "slowest", unit="s"),),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
+        "store-locked",
+        "the agent's slowest call while another process holds BEGIN EXCLUSIVE on the store for 10 s",
+        (
+            M("unlocked", "delivery", "store-unlocked", "the same loop, nobody holding the store (baseline)"),
+            M("slowest", "delivery", "store-locked", "a decorated step a millisecond, the lock held throughout"),
+        ),
+        # Under one write's lock wait (0.25 s): the agent never waits for SQLite (it waited up to 30 s).
+        (T("slowest call <= 250 ms (it waited the 30 s busy timeout)", "<=", 250.0, "slowest", unit="ms"),),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
+        "outage-60s",
+        "default settings, the OTLP backend down for a 60 s run of 8 agents (a turn a second), then up",
+        (M("survived", "delivery", "outage-60s", "share of the run's spans the backend receives, each once"),),
+        (T("every span survives", ">=", 1.0, "survived", unit="share"),),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
         "replay",
         "replay of a 10,000-span session read from the store",
         (

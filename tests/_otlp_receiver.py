@@ -2,6 +2,7 @@
 Retry-After, hang, reject part of a batch, or come up only later.
 
     receiver = OtlpReceiver(listening=False)     # port reserved, connections refused
+    OtlpReceiver(max_body_bytes=COLLECTOR_HTTP_LIMIT)  # 413 for larger bodies, as the Collector answers
     receiver.script(503, Reply(429, retry_after="1"), HANG)  # answers for the next requests, then 200
     receiver.listen()                            # the backend comes up
     receiver.span_ids()                          # every span id received, in order
@@ -31,6 +32,8 @@ class Reply:
 
 
 HANG = "hang"  # hold the request until the receiver closes (the client times out first)
+# The OpenTelemetry Collector's default `max_request_body_size` for its OTLP/HTTP receiver (confighttp).
+COLLECTOR_HTTP_LIMIT = 20 * 1024 * 1024
 
 
 @dataclass
@@ -43,8 +46,10 @@ class Received:
 
 
 class OtlpReceiver:
-    def __init__(self, *, listening: bool = True) -> None:
+    def __init__(self, *, listening: bool = True, max_body_bytes: int | None = None) -> None:
         receiver = self
+        self.max_body_bytes = max_body_bytes
+        self.failing_names: set[str] = set()  # a batch holding a span of one of these names gets 500, always
         self._replies: deque[Reply | str | int] = deque()
         self._lock = threading.Lock()
         self.received: list[Received] = []
@@ -83,8 +88,25 @@ class OtlpReceiver:
             self._thread.join()
         self._server.server_close()
 
+    def _refuse_too_large(self, handler: BaseHTTPRequestHandler, length: int) -> None:
+        """As Go's http.MaxBytesReader in the Collector: read up to the limit, answer 413, close."""
+        handler.rfile.read(self.max_body_bytes or 0)
+        with self._lock:
+            self.received.append(Received(time.monotonic(), {}, None, 413))
+        payload = f"request body of {length} bytes is over the limit of {self.max_body_bytes}".encode()
+        handler.send_response(413)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.wfile.write(payload)
+        handler.close_connection = True
+
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        body = handler.rfile.read(int(handler.headers.get("Content-Length", 0)))
+        length = int(handler.headers.get("Content-Length", 0))
+        if self.max_body_bytes is not None and length > self.max_body_bytes:
+            self._refuse_too_large(handler, length)
+            return
+        body = handler.rfile.read(length)
         with self._lock:
             reply = self._replies.popleft() if self._replies else Reply()
         if isinstance(reply, int):
@@ -104,13 +126,14 @@ class OtlpReceiver:
                 body = gzip.decompress(body)
             elif encoding == "deflate":
                 body = zlib.decompress(body)
-            record.request = ExportTraceServiceRequest.FromString(body)
-            record.spans = [
-                span.span_id.hex()
-                for resource_spans in record.request.resource_spans
-                for scope_spans in resource_spans.scope_spans
-                for span in scope_spans.spans
-            ]
+            request = ExportTraceServiceRequest.FromString(body)
+            spans = [span for rs in request.resource_spans for ss in rs.scope_spans for span in ss.spans]
+            if self.failing_names & {span.name for span in spans}:
+                reply = Reply(500)
+                record.answered = 500
+            else:
+                record.request = request
+                record.spans = [span.span_id.hex() for span in spans]
         with self._lock:
             self.received.append(record)
         response = ExportTraceServiceResponse()

@@ -12,7 +12,12 @@ from opentelemetry.sdk.trace.export import ConsoleSpanExporter
 
 from agentops_otel import semconv as sc
 from agentops_otel.export import ReliableExportProcessor, build_resource, build_span_processors
-from agentops_otel.export._settings import otlp_settings_from_env, queue_settings_from_env
+from agentops_otel.export._settings import (
+    default_spool_dir,
+    exit_timeout_s,
+    otlp_settings_from_env,
+    queue_settings_from_env,
+)
 from agentops_otel.export._transport import parse_retry_after
 from agentops_otel.store import LocalStoreExporter, LocalStoreProcessor
 
@@ -21,7 +26,8 @@ OTEL_VARS = (
     "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_HEADERS",
     "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_COMPRESSION", "AGENTOPS_OTEL_STORE",
     "AGENTOPS_OTEL_SPOOL_DIR", "OTEL_SERVICE_NAME", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_BSP_MAX_QUEUE_SIZE",
-    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "AGENTOPS_OTEL_SPOOL", "AGENTOPS_OTEL_MAX_QUEUE_BYTES",
+    "AGENTOPS_OTEL_MAX_BATCH_BYTES", "AGENTOPS_OTEL_EXIT_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
 )  # fmt: skip
 
 
@@ -155,6 +161,52 @@ def test_queue_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, caplog:
         settings = queue_settings_from_env()
     assert (settings.spool_dir, settings.max_queue_size, settings.max_batch_size) == (tmp_path, 100, 100)
     assert "exceeds the queue size" in caplog.text
+
+
+def test_delivery_defaults_and_their_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    default = tmp_path / "spool" / "x"
+    settings = queue_settings_from_env(default)
+    assert (settings.spool_dir, settings.max_queue_size, settings.max_queue_bytes) == (default, None, 64 << 20)
+    assert settings.max_batch_bytes is None  # the protocol's: 3 MiB gRPC, 16 MiB HTTP
+    assert exit_timeout_s() == 10.0
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "4")
+    assert exit_timeout_s() == 4.0  # the exit deadline follows the OTLP timeout...
+    monkeypatch.setenv("AGENTOPS_OTEL_EXIT_TIMEOUT", "2.5")
+    assert exit_timeout_s() == 2.5  # ...unless set on its own
+    monkeypatch.setenv("AGENTOPS_OTEL_MAX_QUEUE_BYTES", "1000000")
+    monkeypatch.setenv("AGENTOPS_OTEL_MAX_BATCH_BYTES", "500000")
+    monkeypatch.setenv("AGENTOPS_OTEL_SPOOL", "false")
+    settings = queue_settings_from_env(default)
+    assert (settings.spool_dir, settings.max_queue_bytes, settings.max_batch_bytes) == (None, 1_000_000, 500_000)
+
+
+def test_the_default_spool_is_one_folder_per_endpoint_beside_the_store(tmp_path: Path) -> None:
+    store = tmp_path / ".agentops" / "traces.db"
+    grpc = default_spool_dir(store, "http://collector:4317")
+    http = default_spool_dir(store, "http://collector:4318/v1/traces")
+    assert grpc.parent == http.parent == tmp_path / ".agentops" / "spool"
+    assert grpc != http and grpc.name.startswith("collector_4317-")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("AGENTOPS_OTEL_MAX_QUEUE_BYTES", "lots"), ("AGENTOPS_OTEL_MAX_BATCH_BYTES", "0"),
+     ("AGENTOPS_OTEL_EXIT_TIMEOUT", "-3"), ("AGENTOPS_OTEL_SPOOL", "perhaps")],
+)  # fmt: skip
+def test_bad_delivery_values_fall_back_with_one_log_line(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with caplog.at_level(logging.WARNING, logger="agentops_otel"):
+        settings = queue_settings_from_env(tmp_path)
+        timeout = exit_timeout_s()
+    assert len(caplog.records) == 1 and name in caplog.records[0].getMessage()
+    assert (settings.spool_dir, settings.max_queue_bytes, settings.max_batch_bytes, timeout) == (
+        tmp_path,
+        64 << 20,
+        None,
+        10.0,
+    )
 
 
 def test_resource_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,13 +7,11 @@ is flushed at exit, in forked children and in multiprocessing workers too.
 
 from __future__ import annotations
 
-import atexit
 import functools
 import importlib.util
 import logging
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,8 @@ from .._config import ENV_INSTRUMENT, ContentCapture, disabled_instrumentations,
 from .._internal import internal_error
 from ..errors import ConfigurationError
 from ..instrumentation import INSTRUMENTORS, Registered
+from ._exit import end_recording, session_ended
+from ._exit import install_exit_hooks as _install_exit_hooks
 
 _log = logging.getLogger("agentops_otel")
 
@@ -43,8 +43,7 @@ _AGENTOPS_INIT_KWARGS = frozenset(
         "export_flush_interval",
     }
 )
-_hooks_lock = threading.Lock()
-_hooks_installed = False
+__all__ = ["ensure_started", "init", "instrument_llm_clients", "session_ended", "shutdown"]
 
 
 def init(
@@ -166,54 +165,6 @@ def _instrument(pipeline: _pipeline.Pipeline, registered: Registered, _module: A
 
 
 def shutdown() -> None:
-    """End open sessions as Indeterminate and flush everything (also runs at interpreter exit)."""
-    from ._sessions import end_all_sessions
-
-    with _pipeline._lock:
-        if _pipeline.current_pipeline() is None:
-            return
-        end_all_sessions("Indeterminate", "process exited before the session ended")
-        _pipeline.close()
-
-
-def session_ended() -> None:
-    """In a worker process (multiprocessing pools end theirs with SIGTERM, past every exit hook),
-    a finished session is flushed right away; the main process keeps batching."""
-    pipeline = _pipeline.current_pipeline()
-    if pipeline is not None and pipeline.in_child_process():
-        pipeline.force_flush()
-
-
-def _install_exit_hooks() -> None:
-    global _hooks_installed
-    with _hooks_lock:
-        if _hooks_installed:
-            return
-        _hooks_installed = True
-    atexit.register(_at_exit)
-    if hasattr(os, "register_at_fork"):
-        from multiprocessing import util
-
-        os.register_at_fork(after_in_child=_forget_parent_sessions)
-        util.register_after_fork(_install_exit_hooks, _flush_at_child_exit)
-
-
-def _forget_parent_sessions() -> None:
-    """In a forked child the parent's open sessions stay the parent's to end."""
-    from ._sessions import forget_open_sessions
-
-    forget_open_sessions()
-
-
-def _flush_at_child_exit(_: object) -> None:
-    """A multiprocessing child leaves through os._exit, past atexit: flush at its own exit instead."""
-    from multiprocessing import util
-
-    util.Finalize(None, _at_exit, exitpriority=10)
-
-
-def _at_exit() -> None:
-    try:
-        shutdown()
-    except Exception:
-        _log.exception("agentops_otel could not flush at exit")
+    """End open sessions as Indeterminate and flush everything within the exit deadline (also runs at
+    interpreter exit, on SIGTERM/SIGHUP, and when a multiprocessing worker ends)."""
+    end_recording()

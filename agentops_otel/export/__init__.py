@@ -6,8 +6,11 @@ local store, the console, chosen by the standard OpenTelemetry variables.
     OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318
     OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf     # or grpc (endpoint http://collector:4317)
     OTEL_EXPORTER_OTLP_HEADERS / _TIMEOUT (seconds) / _COMPRESSION (gzip, deflate, none)
-    AGENTOPS_OTEL_SPOOL_DIR=/var/spool/agent      # spans waiting for an unreachable backend go to disk
-                                                  # and are sent by the next run
+    AGENTOPS_OTEL_SPOOL_DIR=/var/spool/agent      # where spans wait while the backend is unreachable
+                                                  # (default: .agentops/spool/<endpoint>, beside the
+                                                  # store); the next run sends them. AGENTOPS_OTEL_SPOOL=false:
+                                                  # in memory only
+    AGENTOPS_OTEL_MAX_QUEUE_BYTES / _MAX_BATCH_BYTES / _SPOOL_MAX_BYTES / _EXIT_TIMEOUT (seconds)
 
 With nothing configured, spans go to the local store only. Setting an OTLP endpoint without
 `OTEL_TRACES_EXPORTER` turns OTLP on (and the store off). `init(store=True/False)` or
@@ -26,11 +29,14 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 
 from .. import semconv as sc
 from .._config import ENV_STORE, env_bool
+from .._config import store_path as default_store_path
 from ._processor import ReliableExportProcessor
 from ._settings import (
     ENV_SPOOL_DIR,
     OtlpSettings,
     QueueSettings,
+    default_spool_dir,
+    exit_timeout_s,
     exporter_names,
     otlp_endpoint_configured,
     otlp_settings_from_env,
@@ -46,6 +52,7 @@ __all__ = [
     "build_otlp_processor",
     "build_resource",
     "build_span_processors",
+    "exit_timeout_s",
 ]
 
 _log = logging.getLogger("agentops_otel")
@@ -67,12 +74,14 @@ def build_resource(
 
 
 def build_otlp_processor(
-    otlp: OtlpSettings | None = None, queue: QueueSettings | None = None
+    otlp: OtlpSettings | None = None, queue: QueueSettings | None = None, *, store_path: Path | None = None
 ) -> ReliableExportProcessor:
-    """The OTLP exporter from the given settings, else from the environment."""
-    return ReliableExportProcessor(
-        build_transport(otlp or otlp_settings_from_env()), queue or queue_settings_from_env()
-    )
+    """The OTLP exporter from the given settings, else from the environment; its spool defaults to
+    `spool/<endpoint>` beside the local store (`store_path`, else the configured one)."""
+    otlp = otlp or otlp_settings_from_env()
+    if queue is None:
+        queue = queue_settings_from_env(default_spool_dir(store_path or default_store_path(), otlp.endpoint))
+    return ReliableExportProcessor(build_transport(otlp), queue)
 
 
 def build_span_processors(*, store: bool | None = None, store_path: Path | None = None) -> list[SpanProcessor]:
@@ -91,7 +100,7 @@ def build_span_processors(*, store: bool | None = None, store_path: Path | None 
         if name in (NONE, STORE):
             continue
         if name == OTLP:
-            processors.append(build_otlp_processor())
+            processors.append(build_otlp_processor(store_path=store_path))
         elif name == CONSOLE:
             processors.append(BatchSpanProcessor(ConsoleSpanExporter()))
         else:

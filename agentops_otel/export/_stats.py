@@ -26,6 +26,10 @@ SPOOL_FULL = "spool_full"
 NOT_DELIVERED_AT_EXIT = "not_delivered_at_exit"
 REJECTED = "rejected"  # the backend accepted the batch but rejected these spans (OTLP partial success)
 AFTER_SHUTDOWN = "after_shutdown"
+ENCODE_ERROR = "encode_error"
+TOO_LARGE = "too_large"  # one span larger than the receiver takes, even with its text cut
+UNDELIVERABLE = "undeliverable"  # a batch that kept failing while the batches behind it were delivered
+UNREADABLE = "unreadable"  # a spooled file that is not an OTLP request (damaged, or not ours)
 
 
 class DeliveryStats:
@@ -49,6 +53,8 @@ class DeliveryStats:
         self._lock = threading.Lock()
         self.delivered = 0
         self.spooled = 0
+        self.truncated = 0  # delivered with text cut to fit the receiver (agentops.export.truncated)
+        self.quarantined = 0  # of the dropped: kept on disk in the spool's quarantine/ folder
         self.dropped: Counter[str] = Counter()
         self.last_error = ""
 
@@ -72,6 +78,15 @@ class DeliveryStats:
         with self._lock:
             self.dropped[reason] += count
         self._dropped_counter.add(count, {**self._attributes, sc.ERROR_TYPE: reason})
+
+    def record_truncated(self, count: int) -> None:
+        with self._lock:
+            self.truncated += count
+
+    def record_quarantined(self, count: int, reason: str) -> None:
+        self.record_dropped(count, reason)
+        with self._lock:
+            self.quarantined += count
 
     def note_error(self, detail: str) -> None:
         self.last_error = detail

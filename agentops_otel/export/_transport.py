@@ -45,12 +45,15 @@ class SendOutcome:
     error_type: str = ""
     detail: str = ""
     rejected_spans: int = 0  # OTLP partial success: the backend accepted the batch but not these
+    too_large: bool = False  # refused for its size (HTTP 413, gRPC RESOURCE_EXHAUSTED without RetryInfo)
 
 
 class Transport(Protocol):
     endpoint: str
 
-    def send(self, payload: bytes) -> SendOutcome: ...
+    def send(self, payload: bytes, timeout_s: float | None = None) -> SendOutcome:
+        """One attempt, given up after `timeout_s` (default: the configured OTLP timeout)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -83,6 +86,21 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(seconds, 0.0) if math.isfinite(seconds) else None
 
 
+_RESET_MEANS_TOO_LARGE = 1024 * 1024
+
+
+def _was_reset(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    for _ in range(8):  # requests -> urllib3 -> the socket error, through args and causes
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionResetError | BrokenPipeError):
+            return True
+        inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
+        seen = inner or getattr(seen, "reason", None) or seen.__cause__ or seen.__context__
+    return False
+
+
 class HttpTransport:
     def __init__(self, settings: OtlpSettings) -> None:
         import requests
@@ -100,7 +118,7 @@ class HttpTransport:
         if settings.client_certificate_file and settings.client_key_file:
             self._session.cert = (settings.client_certificate_file, settings.client_key_file)
 
-    def send(self, payload: bytes) -> SendOutcome:
+    def send(self, payload: bytes, timeout_s: float | None = None) -> SendOutcome:
         import requests
 
         if self._compression == "gzip":
@@ -109,11 +127,19 @@ class HttpTransport:
             payload = zlib.compress(payload)
         try:
             with suppress_instrumentation():  # never trace our own export requests
-                response = self._session.post(self.endpoint, data=payload, timeout=self._timeout)
+                response = self._session.post(self.endpoint, data=payload, timeout=timeout_s or self._timeout)
         except requests.RequestException as error:
             # requests wraps urllib3's MaxRetryError; its `reason` is the readable part.
             reason = getattr(error.args[0], "reason", None) if error.args else None
-            return SendOutcome(False, retryable=True, error_type=type(error).__name__, detail=str(reason or error))
+            return SendOutcome(
+                False,
+                retryable=True,
+                error_type=type(error).__name__,
+                detail=str(reason or error),
+                # A receiver that stops reading an oversized body may reset the connection before
+                # its 413 arrives: a large batch cut off that way is split like one refused with 413.
+                too_large=len(payload) >= _RESET_MEANS_TOO_LARGE and _was_reset(error),
+            )
         status = response.status_code
         if 200 <= status < 300:
             rejected, message = _rejected(response.content)
@@ -124,6 +150,7 @@ class HttpTransport:
             retry_after_s=parse_retry_after(response.headers.get("Retry-After")),
             error_type=str(status),
             detail=f"HTTP {status} {response.reason}: {response.text[:200]}",
+            too_large=status == 413,
         )
 
     def close(self) -> None:
@@ -162,22 +189,27 @@ class GrpcTransport:
         self._metadata = tuple((key.lower(), value) for key, value in settings.headers.items())
         self._timeout = settings.timeout_s
 
-    def send(self, payload: bytes) -> SendOutcome:
+    def send(self, payload: bytes, timeout_s: float | None = None) -> SendOutcome:
         import grpc
 
         try:
             with suppress_instrumentation():
                 response = self._stub.Export(
-                    ExportTraceServiceRequest.FromString(payload), metadata=self._metadata, timeout=self._timeout
+                    ExportTraceServiceRequest.FromString(payload),
+                    metadata=self._metadata,
+                    timeout=timeout_s or self._timeout,
                 )
         except grpc.RpcError as error:
             code = error.code() if isinstance(error, grpc.Call) else grpc.StatusCode.UNKNOWN
+            retry_after = _grpc_retry_delay(error)
             return SendOutcome(
                 False,
                 retryable=code in _retryable_grpc_codes(),
-                retry_after_s=_grpc_retry_delay(error),
+                retry_after_s=retry_after,
                 error_type=code.name,
                 detail=f"gRPC {code.name}: {error.details() if isinstance(error, grpc.Call) else error}",
+                # Throttling comes with RetryInfo (OTLP spec); without it, it is the receiver's size limit.
+                too_large=code is grpc.StatusCode.RESOURCE_EXHAUSTED and retry_after is None,
             )
         partial = response.partial_success
         return SendOutcome(True, rejected_spans=partial.rejected_spans, detail=partial.error_message)

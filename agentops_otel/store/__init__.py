@@ -9,8 +9,10 @@
 
 `LocalStoreExporter` is the OpenTelemetry `SpanExporter` over it (`OTEL_TRACES_EXPORTER=agentops_store`);
 with no arguments it writes to `AGENTOPS_OTEL_STORE_PATH` or `.agentops/traces.db`. The pipeline feeds it
-through `LocalStoreProcessor`, which never drops a span (back-pressure instead of a full queue). The file is in WAL
-mode with a busy timeout, so several processes can write while others read. A file that is not a
+through `LocalStoreProcessor`, which never drops a span and never makes the application wait: while another
+process holds the file locked, spans wait in memory, then in `traces.db.spill/` beside it, and are written
+when the lock clears. The file is in WAL mode with a busy timeout, so several processes can write while
+others read. A file that is not a
 store, is of a newer schema or is corrupt raises `agentops_otel.errors.StoreError`.
 """
 

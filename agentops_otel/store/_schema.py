@@ -18,6 +18,11 @@ SCHEMA_VERSION = 1
 APPLICATION_ID = 0x414F_4F54  # "AOOT": marks a file as an agentops-otel store
 DEFAULT_BUSY_TIMEOUT_S = 30.0
 
+
+class StoreLocked(StoreError):
+    """Another process held the store's write lock for longer than our busy timeout: try again later."""
+
+
 # `sessions` has one row per trace worth listing (it has session.id or GenAI/agent spans), kept up to
 # date from its spans as they arrive; totals (tokens, cost) are summed from the spans when listed.
 # No semicolons inside statements: the script is split on them.
@@ -81,7 +86,7 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
     except sqlite3.OperationalError as exc:
         text = str(exc)
         if "locked" in text or "busy" in text:
-            raise StoreError(
+            raise StoreLocked(
                 f"{path} stayed locked by another process while {doing}; try again, or stop the process holding it"
             ) from exc
         if "unable to open" in text or "readonly" in text:
