@@ -27,7 +27,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
 
-from . import _kinds
 from . import semconv as sc
 from ._config import (
     DEFAULT_MAX_CONTENT_LENGTH,
@@ -73,8 +72,7 @@ class Settings:
 class SessionContextProcessor(SpanProcessor):
     """Stamps `session.id` on every span started inside a session, whoever creates it.
 
-    It also marks spans started inside an LLM span `other`: a client library that traces itself
-    (anthropic >= 2 does) would otherwise make one call count, and cost, twice.
+    (Spans nested in an LLM call's span are the cost processor's: it marks them part of that call.)
     """
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
@@ -82,9 +80,6 @@ class SessionContextProcessor(SpanProcessor):
             session_id = otel_context.get_value(SESSION_ID_KEY, parent_context)
             if session_id is not None:
                 span.set_attribute(sc.SESSION_ID, session_id)
-            parent_attributes = getattr(trace.get_current_span(parent_context), "attributes", None)
-            if parent_attributes and _kinds.is_llm_operation(parent_attributes.get(sc.GEN_AI_OPERATION_NAME)):
-                span.set_attribute(sc.AGENTOPS_SPAN_TYPE, _kinds.OTHER)
         except Exception:  # runs in the application's thread, inside its start_span()
             internal_error("stamp a span with its session")
 

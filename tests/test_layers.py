@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "agentops_otel._version": 0,
     "agentops_otel._context": 0,
     "agentops_otel._kinds": 0,
+    "agentops_otel._conventions": 0,
     "agentops_otel._states": 0,
     "agentops_otel._format": 0,
     "agentops_otel._internal": 0,

@@ -8,7 +8,10 @@ multi-span processor, which more can join later)::
     cost.add_span_processor(another)       # gets priced spans too
 
 On each ended span it works through small pure functions (`agentops_otel.cost._spans`): an LLM
-call gets `agentops.cost.*` (priced, or unpriced with the reason: never a silent zero), a session
+call (by the convention map, whichever instrumentation made it) gets `agentops.cost.*` (priced by
+genai-prices, else the instrumentation's own recorded cost, or unpriced with the reason: never a
+silent zero), a span nested in an LLM call's span is part of that call (marked `other` when it
+starts or, when its parent only says it is an LLM call later, when it ends), a session
 root (`agentops.span.type` = session) gets `agentops.session.usage.*`, `.cost.usd`,
 `.cost.complete` and `.llm_calls`; the downstream processors see that copy. Other spans pass
 through untouched.
@@ -30,8 +33,8 @@ from opentelemetry.trace import StatusCode
 from .. import _kinds
 from .. import semconv as sc
 from .._internal import internal_error
-from ._quote import Quote
-from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
+from ._nesting import Nesting
+from ._spans import cost_attributes, price_of, role_of, with_attributes
 from ._totals import SessionTotalsTable
 
 if TYPE_CHECKING:
@@ -42,6 +45,7 @@ _log = logging.getLogger("agentops_otel.cost")
 _PROCESSOR_METHODS = ("on_start", "on_end", "shutdown", "force_flush")
 _SESSION = _kinds.SESSION
 _LLM = _kinds.LLM
+_OTHER = _kinds.OTHER
 
 
 class _WithOnEnding(SpanProcessor):
@@ -63,9 +67,11 @@ class _WithOnEnding(SpanProcessor):
         return bool(self.processor.force_flush(timeout_millis))
 
 
-def _refused(span: ReadableSpan, attrs: dict) -> bool:
+def _refused(span: ReadableSpan, attrs: dict) -> int | None:
+    """The HTTP status of a call the provider refused (an ERROR span with a 4xx/5xx answer), else None."""
     status = attrs.get(sc.HTTP_RESPONSE_STATUS_CODE)
-    return span.status.status_code is StatusCode.ERROR and isinstance(status, int) and status >= 400
+    failed = span.status.status_code is StatusCode.ERROR and isinstance(status, int) and status >= 400
+    return status if failed else None
 
 
 class CostProcessor(SpanProcessor):
@@ -86,6 +92,7 @@ class CostProcessor(SpanProcessor):
                 self.add_span_processor(processor)
         self._pricer = pricer
         self._totals = SessionTotalsTable(max_open_sessions)
+        self._nesting = Nesting(max_open_sessions)
 
     def add_span_processor(self, processor: SpanProcessor) -> None:
         """Add a processor after those already downstream; it receives spans with their cost."""
@@ -118,6 +125,10 @@ class CostProcessor(SpanProcessor):
         return len(self._totals)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            self._nesting.started(span, parent_context)
+        except Exception:  # runs in the application's thread, inside its start_span()
+            internal_error("note a span's parent LLM call", _log)
         self.downstream.on_start(span, parent_context=parent_context)
 
     def _on_ending(self, span: Span) -> None:
@@ -131,6 +142,7 @@ class CostProcessor(SpanProcessor):
         self.downstream.on_end(span)
 
     def _priced(self, span: ReadableSpan) -> ReadableSpan:
+        nested = self._nesting.ended(span)
         view = span.attributes
         if not view:
             return span
@@ -138,6 +150,10 @@ class CostProcessor(SpanProcessor):
         if role is None:
             return span
         attrs = dict(view)  # one copy: cheaper lookups from here on, and the copy's attributes
+        if nested and role == _LLM:
+            # A client library's own span inside an LLM call, known only now: part of that call.
+            attrs[sc.AGENTOPS_SPAN_TYPE] = _OTHER
+            return with_attributes(span, attrs)
         session_id = attrs.get(sc.SESSION_ID)
         if role == _SESSION:
             if not session_id:
@@ -145,19 +161,9 @@ class CostProcessor(SpanProcessor):
             attrs.update(self._totals.close(str(session_id)).attributes())
             return with_attributes(span, attrs)
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
-            # Priced because it reports usage: say it is an LLM call so the read model counts it too.
+            # An LLM call by another convention's name or by its usage alone: say so in ours too.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
-        quote: Quote | str
-        try:
-            tokens = tokens_of(attrs)
-        except ValueError as exc:
-            tokens, quote = None, str(exc)
-        else:
-            quote = self.pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
-        if tokens is None and _refused(span, attrs):
-            # The provider answered with an error status and no usage: such requests are not billed.
-            status = attrs[sc.HTTP_RESPONSE_STATUS_CODE]
-            quote = Quote(0, 0, 0, 1, f"not billed: the provider answered HTTP {status}")
+        tokens, quote = price_of(self.pricer, attrs, span.start_time, _refused(span, attrs))
         attrs.update(cost_attributes(quote))
         if session_id:
             self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)

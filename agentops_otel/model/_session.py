@@ -210,24 +210,30 @@ def build_session(records: Iterable[SpanRecord]) -> Session:
     ids = {r.span_id for r in spans}
     steps: list[Step] = []
 
-    def walk(parent_id: str, depth: int) -> None:
-        # Iterative: an agent may nest thousands of steps deep.
-        pending = [(record, depth) for record in reversed(children.get(parent_id, ()))]
+    def walk(parent_id: str, depth: int, inside_llm: bool) -> None:
+        # Iterative: an agent may nest thousands of steps deep. Below an LLM call's span, spans are
+        # part of that call (a client library tracing itself): `inside_llm` is passed down.
+        pending = [(record, depth, inside_llm) for record in reversed(children.get(parent_id, ()))]
         while pending:
-            record, level = pending.pop()
-            steps.append(make_step(record, level, root.start_ns))
-            pending.extend((child, level + 1) for child in reversed(children.get(record.span_id, ())))
+            record, level, inside = pending.pop()
+            step = make_step(record, level, root.start_ns, inside_llm=inside)
+            steps.append(step)
+            below = inside or step.kind == _kinds.LLM
+            pending.extend((child, level + 1, below) for child in reversed(children.get(record.span_id, ())))
 
+    root_is_llm = False
     if not _kinds.is_session_root(root.attributes) and _kinds.step_kind(root.attributes) != _kinds.OTHER:
         # Another instrumentation's root stands in for the session and is a step of it too: an LLM
         # call or tool call made outside any session still counts, with its tokens and cost.
         steps.append(make_step(root, 0, root.start_ns))
-    walk(root.span_id, 1)
+        root_is_llm = steps[-1].kind == _kinds.LLM
+    walk(root.span_id, 1, root_is_llm)
     # Spans whose parent is missing from the trace (lost or sampled out) still count as steps.
     for record in spans:
         if record is not root and record.parent_span_id not in ids:
-            steps.append(make_step(record, 1, root.start_ns))
-            walk(record.span_id, 2)
+            step = make_step(record, 1, root.start_ns)
+            steps.append(step)
+            walk(record.span_id, 2, step.kind == _kinds.LLM)
     steps.sort(key=lambda s: (s.record.start_ns, s.depth))
     return Session(root=root, steps=tuple(steps), spans=tuple(spans))
 

@@ -1,0 +1,85 @@
+"""Which open spans are part of an LLM call: nested in an LLM call's span, at any depth.
+
+A client library that traces itself (anthropic >= 2 makes `anthropic.messages.create` inside any
+instrumentation's LLM span) would otherwise count, and cost, the same call twice. It is decided when
+the span starts (its parent already reads as an LLM call: it gets `agentops.span.type` = other at
+once) and again when it ends, since OpenInference names its span kind only when the call ends: by
+then the parent, still open, has more to say. The read model applies the same rule to the tree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from opentelemetry import trace
+
+from .. import _kinds
+from .. import semconv as sc
+
+_OTHER = _kinds.OTHER
+_LLM = _kinds.LLM
+_SESSION = _kinds.SESSION
+_ABSENT = object()
+
+
+def _kind(parent: Any) -> str | None:
+    """The parent's step kind now, or None for a span of another process (no attributes here)."""
+    attributes = getattr(parent, "attributes", None)
+    if attributes is None:
+        return None
+    try:
+        if attributes.get(sc.AGENTOPS_SPAN_TYPE) == _SESSION:
+            return _SESSION
+        return _kinds.step_kind(attributes)
+    except RuntimeError:  # another thread set one of its attributes while we read them
+        return None
+
+
+class Nesting:
+    """Open spans inside an LLM call, and open spans whose parent could still turn out to be one.
+
+    Both tables are bounded: a span that never ends is forgotten, oldest first, past `limit` entries.
+    Entries are added and removed without a lock (single dict operations are atomic).
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._limit = max(1, limit)
+        self._inside: dict[int, None] = {}  # span ids marked at start
+        self._undecided: dict[int, Any] = {}  # span id -> its parent span, which was `other` at start
+
+    def started(self, span: Any, parent_context: Any) -> None:
+        parent = trace.get_current_span(parent_context)
+        parent_id = parent.get_span_context().span_id
+        if not parent_id:
+            return
+        span_id = span.get_span_context().span_id
+        if parent_id in self._inside:
+            kind: str | None = _LLM
+        else:
+            kind = _kind(parent)
+        if kind == _LLM:
+            span.set_attribute(sc.AGENTOPS_SPAN_TYPE, _OTHER)
+            self._add(self._inside, span_id, None)
+        elif kind == _OTHER:
+            self._add(self._undecided, span_id, parent)
+
+    def ended(self, span: Any) -> bool:
+        """True when the span turned out to be inside an LLM call that was not one when it started."""
+        context = span.get_span_context()
+        span_id = context.span_id if context is not None else 0
+        if self._inside.pop(span_id, _ABSENT) is not _ABSENT:
+            return False  # marked when it started: its own attributes say `other` already
+        parent = self._undecided.pop(span_id, None)
+        if parent is None:
+            return False
+        return parent.get_span_context().span_id in self._inside or _kind(parent) == _LLM
+
+    def _add(self, table: dict[int, Any], key: int, value: Any) -> None:
+        table[key] = value
+        if len(table) > self._limit:
+            with contextlib.suppress(RuntimeError, KeyError, StopIteration):  # another thread changed it meanwhile
+                del table[next(iter(table))]
+
+    def __len__(self) -> int:
+        return len(self._inside) + len(self._undecided)
