@@ -100,20 +100,29 @@ def to_genai_messages(flattened: Any) -> list[dict[str, Any]] | None:
 
 
 def normalize_parts(messages: Any) -> Any:
-    """GenAI messages with a tool result under `response`, as the schema spells it; other values unchanged."""
+    """GenAI messages as the schema spells them: a tool result under `response` (pydantic-ai writes
+    `result`), tool-call arguments as a value (pydantic-ai writes JSON text). Other values unchanged."""
     if not isinstance(messages, list):
         return messages
     mended = []
     for message in messages:
         parts = message.get("parts") if isinstance(message, dict) else None
-        if isinstance(parts, list) and any(_needs_response(p) for p in parts):
-            fixed = [{**p, _RESPONSE: p[_RESULT]} if _needs_response(p) else p for p in parts]
-            message = {**message, "parts": fixed}
+        if isinstance(parts, list):
+            fixed = [_mended(part) for part in parts]
+            if any(a is not b for a, b in zip(fixed, parts, strict=True)):
+                message = {**message, "parts": fixed}
         mended.append(message)
     return mended
 
 
-def _needs_response(part: Any) -> bool:
-    if not isinstance(part, dict) or part.get(_TYPE) != "tool_call_response":
-        return False
-    return _RESPONSE not in part and _RESULT in part
+def _mended(part: Any) -> Any:
+    if not isinstance(part, dict):
+        return part
+    kind = part.get(_TYPE)
+    if kind == "tool_call_response" and _RESPONSE not in part and _RESULT in part:
+        return {**part, _RESPONSE: part[_RESULT]}
+    if kind == "tool_call" and isinstance(part.get(_ARGUMENTS), str):
+        arguments = _json(part[_ARGUMENTS])
+        if isinstance(arguments, dict | list):
+            return {**part, _ARGUMENTS: arguments}
+    return part
