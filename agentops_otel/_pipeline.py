@@ -34,6 +34,7 @@ from ._config import (
     ENV_PRICES_FILE,
     ENV_URL_TEMPLATE,
     ContentCapture,
+    compat_targets,
     env_int,
     parse_content_capture,
     store_path,
@@ -58,6 +59,7 @@ class Settings:
     prices_file: str | None = None
     store_path: Path = field(default_factory=store_path)
     default_tags: tuple[str, ...] = ()
+    compat: frozenset[str] = frozenset()  # AGENTOPS_OTEL_COMPAT: the UIs whose keys we add (see _compat)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -66,6 +68,7 @@ class Settings:
             max_content_length=env_int(ENV_MAX_CONTENT_LENGTH, DEFAULT_MAX_CONTENT_LENGTH),
             url_template=os.environ.get(ENV_URL_TEMPLATE) or None,
             prices_file=os.environ.get(ENV_PRICES_FILE) or None,
+            compat=compat_targets(),
         )
 
 
@@ -113,6 +116,8 @@ class Pipeline:
     created_provider: bool
     own: tuple[SpanProcessor, ...] = ()  # the processors we added downstream (recorder, exporters)
     replaced: Any = None  # the joined provider's own active processor, put back at shutdown
+    original: tuple[Any, ...] | None = None  # the processors it held, given back to it at shutdown
+    original_holder: Any = None  # the multi-span processor that holds them downstream of cost meanwhile
     pid: int = field(default_factory=os.getpid)
 
     @functools.cached_property
@@ -132,6 +137,13 @@ class Pipeline:
         if self.created_provider:
             self.provider.shutdown()
             return
+        if self.original is not None:
+            # Tracers made before init() hold the provider's own multi-span processor: it gets its
+            # processors back, and those the application added while we were on it.
+            ours = (*self.own, self.original_holder)
+            later = tuple(p for p in getattr(self.cost.downstream, "_span_processors", ()) if p not in ours)
+            with self.replaced._lock:
+                self.replaced._span_processors = (*self.original, *later)
         self.provider._active_span_processor = self.replaced
         for processor in self.own:
             processor.shutdown()
@@ -162,6 +174,7 @@ def build(
     from .export import build_resource, build_span_processors
 
     global _pipeline
+    given = sdk_provider_behind(given) if given is not None else None
     if given is not None and not isinstance(given, SDKTracerProvider):
         raise ConfigurationError(
             "tracer_provider must be an opentelemetry.sdk.trace.TracerProvider "
@@ -172,14 +185,19 @@ def build(
         from .cost import Pricer
 
         pricer = Pricer(settings.prices_file)
+    extra_keys = None
+    if settings.compat:
+        from ._compat import CompatKeys
+
+        extra_keys = CompatKeys(settings.compat)
     with _lock:
-        candidate = given if given is not None else trace.get_tracer_provider()
+        candidate = given if given is not None else sdk_provider_behind(trace.get_tracer_provider())
         created = not isinstance(candidate, SDKTracerProvider)
         recorder = Recorder()
         own = (recorder, *build_span_processors(store=store, store_path=settings.store_path))
-        replaced = None
+        replaced = original = holder = None
         if created:
-            cost = CostProcessor(own, pricer=pricer)
+            cost = CostProcessor(own, pricer=pricer, extra_keys=extra_keys)
             provider = SDKTracerProvider(
                 resource=build_resource(service_name, service_version, environment),
                 active_span_processor=_PipelineProcessor(cost),
@@ -197,17 +215,43 @@ def build(
                 _log.warning("service_name/service_version/environment are ignored: the given provider has a resource")
             # The provider's processors go downstream of our cost processor, so their exporters get cost too.
             replaced = provider._active_span_processor
-            cost = CostProcessor([replaced, *own], pricer=pricer)
-            provider._active_span_processor = _PipelineProcessor(cost)
+            original = getattr(replaced, "_span_processors", None)
+            if isinstance(original, tuple) and hasattr(replaced, "_lock"):
+                # Tracers made before init() keep the provider's multi-span processor: it passes to us.
+                holder = SynchronousMultiSpanProcessor()
+                holder._span_processors = original
+                cost = CostProcessor([holder, *own], pricer=pricer, extra_keys=extra_keys)
+                active = _PipelineProcessor(cost)
+                with replaced._lock:
+                    replaced._span_processors = (active,)
+            else:  # another kind of active processor: tracers made from now on reach us
+                original = None
+                cost = CostProcessor([replaced, *own], pricer=pricer, extra_keys=extra_keys)
+                active = _PipelineProcessor(cost)
+            provider._active_span_processor = active
         # genai-prices and its tables load off the application's thread (about 0.2 s + 0.5 s of CPU).
         threading.Thread(target=lambda: cost.pricer.warm_up(), name="agentops-otel-prices", daemon=True).start()
-        _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced)
+        _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced, original, holder)
         return _pipeline
+
+
+def sdk_provider_behind(provider: Any) -> Any:
+    """The SDK TracerProvider a proxy stands for, else the provider itself.
+
+    Logfire's global provider is a proxy (`logfire._internal.tracer.ProxyTracerProvider`, not an SDK
+    provider) whose `.provider` is the SDK TracerProvider that holds its processors; joining that one
+    puts us in front of logfire's processors, so `init()` after `logfire.configure()` records. (A
+    later `logfire.configure()` builds a new provider: call `init()` after the last one.)
+    """
+    if isinstance(provider, SDKTracerProvider):
+        return provider
+    behind = getattr(provider, "provider", None)
+    return behind if isinstance(behind, SDKTracerProvider) else provider
 
 
 def update(pipeline: Pipeline, tracer_provider: Any, store_path: Any, prices_file: Any) -> None:
     """What a later init() call can still change, and a warning for what it cannot."""
-    if tracer_provider is not None and tracer_provider is not pipeline.provider:
+    if tracer_provider is not None and sdk_provider_behind(tracer_provider) is not pipeline.provider:
         _log.warning("init() was already called with another TracerProvider; keeping the first")
     if store_path is not None and Path(store_path) != pipeline.settings.store_path:
         _log.warning(

@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "agentops_otel.store": 2,
     "agentops_otel.export": 2,
     "agentops_otel._recorder": 2,
+    "agentops_otel._compat": 2,
     "agentops_otel.instrumentation": 2,
     "agentops_otel._pipeline": 3,
     "agentops_otel._links": 3,

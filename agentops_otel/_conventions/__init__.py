@@ -21,7 +21,18 @@ anthropic SDK traces itself) is part of that call. The tree decides that, in the
 steps are built and in the cost processor while spans end; both ask `step_kind(...) == LLM`.
 """
 
-from ._read import Tokens, content, has_usage, model, provider, recorded_cost, step_kind, step_name, tokens
+from ._read import (
+    Tokens,
+    content,
+    has_usage,
+    model,
+    provider,
+    raw_content,
+    recorded_cost,
+    step_kind,
+    step_name,
+    tokens,
+)
 from ._tables import CONVENTIONS, Convention
 from ._vocabulary import (
     ACTION,
@@ -56,6 +67,7 @@ __all__ = [
     "has_usage",
     "model",
     "provider",
+    "raw_content",
     "recorded_cost",
     "step_kind",
     "step_name",

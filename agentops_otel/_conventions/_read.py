@@ -210,6 +210,13 @@ def content(attrs: Mapping[str, Any], kind: str) -> tuple[Any, Any]:
     return _content_of(attrs, inputs, kind), _content_of(attrs, outputs, kind)
 
 
+def raw_content(attrs: Mapping[str, Any], kind: str) -> tuple[Any, Any]:
+    """(input, output) as recorded, undecoded, from attributes of their own (no flattened lists):
+    what the compatibility keys copy."""
+    inputs, outputs = _CONTENT.get(kind, _CONTENT[OTHER])
+    return _first(attrs, inputs)[1], _first(attrs, outputs)[1]
+
+
 def step_name(attrs: Mapping[str, Any], kind: str, span_name: str) -> str:
     """What a step is called: the model for LLM calls, else the tool, agent, workflow or action name."""
     if kind == LLM:

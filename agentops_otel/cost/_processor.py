@@ -23,7 +23,7 @@ AGENTOPS_OTEL_DEBUG=1 to have them raised instead (our tests do).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.context import Context
@@ -83,6 +83,7 @@ class CostProcessor(SpanProcessor):
         downstream: SpanProcessor | Sequence[SpanProcessor] = (),
         pricer: Pricer | None = None,
         max_open_sessions: int = 10_000,
+        extra_keys: Callable[[int | None, int | None, dict[str, Any]], bool] | None = None,
     ) -> None:
         if isinstance(downstream, SpanProcessor) and callable(getattr(downstream, "add_span_processor", None)):
             self.downstream = downstream
@@ -93,6 +94,9 @@ class CostProcessor(SpanProcessor):
         self._pricer = pricer
         self._totals = SessionTotalsTable(max_open_sessions)
         self._nesting = Nesting(max_open_sessions)
+        # Called on every span's attributes after pricing (start, end, attributes), True when it added
+        # some: the compatibility keys (agentops_otel._compat), opt-in.
+        self._extra_keys = extra_keys
 
     def add_span_processor(self, processor: SpanProcessor) -> None:
         """Add a processor after those already downstream; it receives spans with their cost."""
@@ -147,19 +151,28 @@ class CostProcessor(SpanProcessor):
         if not view:
             return span
         role = role_of(view)
-        if role is None:
+        if role is None and self._extra_keys is None:
             return span
         attrs = dict(view)  # one copy: cheaper lookups from here on, and the copy's attributes
+        changed = self._costed(span, role, nested, attrs)
+        if self._extra_keys is not None:
+            changed = self._extra_keys(span.start_time, span.end_time, attrs) or changed
+        return with_attributes(span, attrs) if changed else span
+
+    def _costed(self, span: ReadableSpan, role: str | None, nested: bool, attrs: dict[str, Any]) -> bool:
+        """Add the span's cost (or its session's totals) to `attrs`; True when anything was added."""
+        if role is None:
+            return False
         if nested and role == _LLM:
             # A client library's own span inside an LLM call, known only now: part of that call.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _OTHER
-            return with_attributes(span, attrs)
+            return True
         session_id = attrs.get(sc.SESSION_ID)
         if role == _SESSION:
             if not session_id:
-                return span
+                return False
             attrs.update(self._totals.close(str(session_id)).attributes())
-            return with_attributes(span, attrs)
+            return True
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
             # An LLM call by another convention's name or by its usage alone: say so in ours too.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
@@ -167,7 +180,7 @@ class CostProcessor(SpanProcessor):
         attrs.update(cost_attributes(quote))
         if session_id:
             self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)
-        return with_attributes(span, attrs)
+        return True
 
     def shutdown(self) -> None:
         self.downstream.shutdown()
