@@ -17,14 +17,17 @@ reads that, `error.type` and the `exception` event.
     step_name(attrs, kind, span_name)
 
 What a span's attributes cannot say: a client library's own span nested inside an LLM span (the
-anthropic SDK traces itself) is part of that call. The tree decides that, in the read model when
-steps are built and in the cost processor while spans end; both ask `step_kind(...) == LLM`.
+anthropic SDK traces itself) is part of that call, and so is such a span (`is_client_scope`) beside
+another instrumentation's LLM span that lasts over it (OpenLLMetry does not make its span current).
+The tree decides that, in the read model when steps are built and in the cost processor while spans
+start and end; both ask `step_kind(...) == LLM`.
 """
 
 from ._read import (
     Tokens,
     content,
     has_usage,
+    is_client_scope,
     model,
     provider,
     raw_content,
@@ -65,6 +68,7 @@ __all__ = [
     "Tokens",
     "content",
     "has_usage",
+    "is_client_scope",
     "model",
     "provider",
     "raw_content",

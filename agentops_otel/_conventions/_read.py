@@ -40,6 +40,7 @@ _EXCLUDES_CACHE = tuple(entry for c in CONVENTIONS for entry in c.input_excludes
 _RECORDED_COST = tuple(dict.fromkeys(entry for c in CONVENTIONS for entry in c.recorded_cost))
 _FLATTENED = frozenset(key for c in CONVENTIONS for key in c.flattened_messages)
 _DECODERS: dict[str, Callable[[Any], Any]] = {k: f for c in CONVENTIONS for k, f in c.decoders.items()}
+_CLIENT_SCOPES = frozenset(scope for c in CONVENTIONS for scope in c.client_scopes)
 _DECLARED = frozenset(STEP_KINDS)
 # Any of these on a span may make it a step; a span with none of them is `other` at once.
 _KIND_EVIDENCE = frozenset(
@@ -78,6 +79,11 @@ def _first(attrs: Mapping[str, Any], keys: Keys) -> tuple[str, Any]:
 def has_usage(attrs: Mapping[str, Any]) -> bool:
     """True when the span reports input or output tokens under any convention's name."""
     return _first(attrs, _INPUT)[1] is not None or _first(attrs, _OUTPUT)[1] is not None
+
+
+def is_client_scope(scope: str | None) -> bool:
+    """True for the instrumentation scope of a client library tracing its own calls (the anthropic SDK)."""
+    return scope in _CLIENT_SCOPES
 
 
 def step_kind(attrs: Mapping[str, Any]) -> str:

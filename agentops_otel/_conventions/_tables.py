@@ -51,6 +51,9 @@ class Convention:
     names: Mapping[str, Keys] = field(default_factory=dict)
     # Attribute -> how its decoded value reads as content (e.g. OpenLLMetry's {"args", "kwargs"}).
     decoders: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # Instrumentation scopes of a client library's own spans: inside (or beside, over the same time)
+    # another instrumentation's LLM span, such a span is part of that call.
+    client_scopes: Keys = ()
 
 
 def _traceloop_arguments(value: Any) -> Any:
@@ -241,6 +244,8 @@ PYDANTIC_AI = Convention(
 ANTHROPIC_SDK = Convention(
     "anthropic SDK tracing",
     content={TOOL: ((), (sc.ANTHROPIC_TOOL_RESULT_CONTENT,))},
+    # OpenLLMetry does not make its LLM span current, so the SDK's span is its sibling, not its child.
+    client_scopes=("com.anthropic.sdk.python",),
 )
 
 CONVENTIONS: tuple[Convention, ...] = (

@@ -4,7 +4,9 @@ A client library that traces itself (anthropic >= 2 makes `anthropic.messages.cr
 instrumentation's LLM span) would otherwise count, and cost, the same call twice. It is decided when
 the span starts (its parent already reads as an LLM call: it gets `agentops.span.type` = other at
 once) and again when it ends, since OpenInference names its span kind only when the call ends: by
-then the parent, still open, has more to say. The read model applies the same rule to the tree.
+then the parent, still open, has more to say. A client library's own span (`is_client_scope`) that
+ends while another instrumentation's LLM span beside it is still open (same parent: OpenLLMetry does
+not make its span current) is part of that call too. The read model applies the same rules to the tree.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from opentelemetry import trace
 
-from .. import _kinds
+from .. import _conventions, _kinds
 from .. import semconv as sc
 
 _OTHER = _kinds.OTHER
@@ -47,6 +49,8 @@ class Nesting:
         self._limit = max(1, limit)
         self._inside: dict[int, None] = {}  # span ids marked at start
         self._undecided: dict[int, Any] = {}  # span id -> its parent span, which was `other` at start
+        self._calls: dict[int, dict[int, None]] = {}  # parent span id -> open LLM spans under it
+        self._clients: dict[int, int] = {}  # open client-library spans -> their parent span id
 
     def started(self, span: Any, parent_context: Any) -> None:
         parent = trace.get_current_span(parent_context)
@@ -61,8 +65,17 @@ class Nesting:
         if kind == _LLM:
             span.set_attribute(sc.AGENTOPS_SPAN_TYPE, _OTHER)
             self._add(self._inside, span_id, None)
-        elif kind == _OTHER:
+            return
+        if kind == _OTHER:
             self._add(self._undecided, span_id, parent)
+        scope = getattr(span, "instrumentation_scope", None)
+        if _conventions.is_client_scope(getattr(scope, "name", None)):
+            self._add(self._clients, span_id, parent_id)
+        elif _kind(span) == _LLM:
+            self._add(self._calls.setdefault(parent_id, {}), span_id, None)
+            if len(self._calls) > self._limit:
+                with contextlib.suppress(RuntimeError, KeyError, StopIteration):
+                    del self._calls[next(iter(self._calls))]
 
     def ended(self, span: Any) -> bool:
         """True when the span turned out to be inside an LLM call that was not one when it started."""
@@ -70,10 +83,23 @@ class Nesting:
         span_id = context.span_id if context is not None else 0
         if self._inside.pop(span_id, _ABSENT) is not _ABSENT:
             return False  # marked when it started: its own attributes say `other` already
+        parent_of_client = self._clients.pop(span_id, None)
         parent = self._undecided.pop(span_id, None)
+        if parent_of_client is None:
+            self._ended_call(span)
+        elif self._calls.get(parent_of_client):
+            return True  # an LLM call beside it is still open: this is that call's own client span
         if parent is None:
             return False
         return parent.get_span_context().span_id in self._inside or _kind(parent) == _LLM
+
+    def _ended_call(self, span: Any) -> None:
+        parent = getattr(span, "parent", None)
+        if parent is None or not self._calls:
+            return
+        calls = self._calls.get(parent.span_id)
+        if calls is not None and calls.pop(span.get_span_context().span_id, _ABSENT) is not _ABSENT and not calls:
+            self._calls.pop(parent.span_id, None)
 
     def _add(self, table: dict[int, Any], key: int, value: Any) -> None:
         table[key] = value
@@ -82,4 +108,5 @@ class Nesting:
                 del table[next(iter(table))]
 
     def __len__(self) -> int:
-        return len(self._inside) + len(self._undecided)
+        open_calls = sum(len(calls) for calls in list(self._calls.values()))
+        return len(self._inside) + len(self._undecided) + len(self._clients) + open_calls

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import _kinds, _states
+from .. import _conventions, _kinds, _states
 from .. import semconv as sc
 from ._records import SpanRecord
 from ._steps import Step, as_datetime, find_failing_step, make_step
@@ -234,8 +234,35 @@ def build_session(records: Iterable[SpanRecord]) -> Session:
             step = make_step(record, 1, root.start_ns)
             steps.append(step)
             walk(record.span_id, 2, step.kind == _kinds.LLM)
+    steps = _beside_llm_calls(steps, root.start_ns)
     steps.sort(key=lambda s: (s.record.start_ns, s.depth))
     return Session(root=root, steps=tuple(steps), spans=tuple(spans))
+
+
+def _within(inner: SpanRecord, outer: SpanRecord) -> bool:
+    return (
+        outer.start_ns <= inner.start_ns
+        and inner.end_ns is not None
+        and (outer.end_ns is None or inner.end_ns <= outer.end_ns)
+    )
+
+
+def _beside_llm_calls(steps: list[Step], session_start: int) -> list[Step]:
+    """A client library's own LLM span beside another instrumentation's LLM span that lasts over it
+    (same parent) is part of that call: OpenLLMetry does not make its span current."""
+    clients = [s for s in steps if s.kind == _kinds.LLM and _conventions.is_client_scope(s.record.scope)]
+    if not clients:
+        return steps
+    calls: dict[str | None, list[SpanRecord]] = defaultdict(list)
+    for step in steps:
+        if step.kind == _kinds.LLM and not _conventions.is_client_scope(step.record.scope):
+            calls[step.parent_span_id].append(step.record)
+    beside = {
+        id(step) for step in clients if any(_within(step.record, call) for call in calls.get(step.parent_span_id, ()))
+    }
+    if not beside:
+        return steps
+    return [make_step(s.record, s.depth, session_start, inside_llm=True) if id(s) in beside else s for s in steps]
 
 
 def build_sessions(records: Iterable[SpanRecord]) -> list[Session]:
