@@ -14,10 +14,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from opentelemetry import trace
-
 from .. import _conventions, _kinds
 from .. import semconv as sc
+from ._spans import attributes_of
 
 _OTHER = _kinds.OTHER
 _LLM = _kinds.LLM
@@ -26,10 +25,10 @@ _ABSENT = object()
 
 
 def _kind(parent: Any) -> str | None:
-    """The parent's step kind now, or None for a span of another process (no attributes here)."""
-    attributes = getattr(parent, "attributes", None)
-    if attributes is None:
+    """The span's step kind now, or None for a span of another process (no attributes here)."""
+    if parent is None or not hasattr(parent, "attributes"):
         return None
+    attributes = attributes_of(parent)
     try:
         if attributes.get(sc.AGENTOPS_SPAN_TYPE) == _SESSION:
             return _SESSION
@@ -51,13 +50,16 @@ class Nesting:
         self._undecided: dict[int, Any] = {}  # span id -> its parent span, which was `other` at start
         self._calls: dict[int, dict[int, None]] = {}  # parent span id -> open LLM spans under it
         self._clients: dict[int, int] = {}  # open client-library spans -> their parent span id
+        self._open: dict[int, Any] = {}  # every open span by id: parents found without a context lookup
 
     def started(self, span: Any, parent_context: Any) -> None:
-        parent = trace.get_current_span(parent_context)
-        parent_id = parent.get_span_context().span_id
+        span_id = span.get_span_context().span_id
+        self._add(self._open, span_id, span)
+        parent_context = getattr(span, "parent", None)
+        parent_id = parent_context.span_id if parent_context is not None else 0
         if not parent_id:
             return
-        span_id = span.get_span_context().span_id
+        parent = self._open.get(parent_id)  # None for a parent in another process or provider
         if parent_id in self._inside:
             kind: str | None = _LLM
         else:
@@ -72,15 +74,19 @@ class Nesting:
         if _conventions.is_client_scope(getattr(scope, "name", None)):
             self._add(self._clients, span_id, parent_id)
         elif _kind(span) == _LLM:
-            self._add(self._calls.setdefault(parent_id, {}), span_id, None)
-            if len(self._calls) > self._limit:
-                with contextlib.suppress(RuntimeError, KeyError, StopIteration):
-                    del self._calls[next(iter(self._calls))]
+            calls = self._calls.get(parent_id)
+            if calls is None:
+                calls = self._calls[parent_id] = {}
+                if len(self._calls) > self._limit:
+                    with contextlib.suppress(RuntimeError, KeyError, StopIteration):
+                        del self._calls[next(iter(self._calls))]
+            calls[span_id] = None
 
     def ended(self, span: Any) -> bool:
         """True when the span turned out to be inside an LLM call that was not one when it started."""
         context = span.get_span_context()
         span_id = context.span_id if context is not None else 0
+        self._open.pop(span_id, None)
         if self._inside.pop(span_id, _ABSENT) is not _ABSENT:
             return False  # marked when it started: its own attributes say `other` already
         parent_of_client = self._clients.pop(span_id, None)
@@ -108,5 +114,5 @@ class Nesting:
                 del table[next(iter(table))]
 
     def __len__(self) -> int:
-        open_calls = sum(len(calls) for calls in list(self._calls.values()))
-        return len(self._inside) + len(self._undecided) + len(self._clients) + open_calls
+        """Open spans being followed."""
+        return len(self._open)

@@ -34,7 +34,7 @@ from .. import _kinds
 from .. import semconv as sc
 from .._internal import internal_error
 from ._nesting import Nesting
-from ._spans import cost_attributes, price_of, role_of, with_attributes
+from ._spans import attributes_of, cost_attributes, price_of, role_of, with_attributes
 from ._totals import SessionTotalsTable
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class CostProcessor(SpanProcessor):
 
     def _priced(self, span: ReadableSpan) -> ReadableSpan:
         nested = self._nesting.ended(span)
-        view = span.attributes
+        view = attributes_of(span)
         if not view:
             return span
         role = role_of(view)

@@ -23,6 +23,20 @@ _PRICED = sc.CostStatusValues.PRICED.value
 _UNPRICED = sc.CostStatusValues.UNPRICED.value
 
 
+def attributes_of(span: Any) -> Mapping[str, Any]:
+    """A span's attributes, read without the SDK's per-lookup overhead where it can be avoided.
+
+    The SDK hands out its BoundedAttributes through a read-only proxy, where every missing key costs
+    a raised and caught KeyError (about 0.7 us); the convention map probes a dozen keys. The plain
+    dict behind it gives the same answers in a tenth of the time (it is read, never changed).
+    """
+    bounded = getattr(span, "_attributes", None)
+    plain = getattr(bounded, "_dict", None)
+    if isinstance(plain, dict):
+        return plain
+    return span.attributes or {}
+
+
 def role_of(attrs: Mapping[str, Any]) -> str | None:
     """ "session" for a session root, "llm" for an LLM call to price, None for anything else.
 
