@@ -23,6 +23,7 @@ The tree decides that, in the read model when steps are built and in the cost pr
 start and end; both ask `step_kind(...) == LLM`.
 """
 
+from ._messages import decode_json
 from ._read import (
     Tokens,
     content,
@@ -67,6 +68,7 @@ __all__ = [
     "Convention",
     "Tokens",
     "content",
+    "decode_json",
     "has_usage",
     "is_client_scope",
     "model",

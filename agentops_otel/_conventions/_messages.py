@@ -44,7 +44,8 @@ def unflatten(attributes: Mapping[str, Any], prefix: str) -> Any:
     return _indexed(root) if root else None
 
 
-def _json(value: Any) -> Any:
+def decode_json(value: Any) -> Any:
+    """Content attributes hold JSON strings: the value, or the text itself when it is not JSON."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -59,7 +60,7 @@ def _tool_call(raw: Any) -> dict[str, Any]:
         call = {}
     function: dict[str, Any] = call["function"] if isinstance(call.get("function"), dict) else {}
     part = {_TYPE: "tool_call", _ID: call.get(_ID), _NAME: function.get(_NAME, call.get(_NAME))}
-    part[_ARGUMENTS] = _json(function.get(_ARGUMENTS, call.get(_ARGUMENTS)))
+    part[_ARGUMENTS] = decode_json(function.get(_ARGUMENTS, call.get(_ARGUMENTS)))
     return part
 
 
@@ -122,7 +123,7 @@ def _mended(part: Any) -> Any:
     if kind == "tool_call_response" and _RESPONSE not in part and _RESULT in part:
         return {**part, _RESPONSE: part[_RESULT]}
     if kind == "tool_call" and isinstance(part.get(_ARGUMENTS), str):
-        arguments = _json(part[_ARGUMENTS])
+        arguments = decode_json(part[_ARGUMENTS])
         if isinstance(arguments, dict | list):
             return {**part, _ARGUMENTS: arguments}
     return part

@@ -7,14 +7,12 @@ few dict probes whichever convention wrote the span: the cost processor calls `s
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import semconv as sc
-from ._messages import normalize_parts, to_genai_messages, unflatten
+from ._messages import decode_json, normalize_parts, to_genai_messages, unflatten
 from ._tables import CONVENTIONS, OURS, Keys
 from ._vocabulary import AGENT, LLM, OTHER, STEP_KINDS, TOOL, WORKFLOW
 
@@ -115,13 +113,9 @@ def model(attrs: Mapping[str, Any]) -> str | None:
             return str(value)
     for key, field_name in _MODEL_IN_JSON:
         value = attrs.get(key)
-        if isinstance(value, str):
-            try:
-                found = json.loads(value)
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(found, dict) and found.get(field_name):
-                return str(found[field_name])
+        found = decode_json(value) if isinstance(value, str) else None
+        if isinstance(found, dict) and found.get(field_name):
+            return str(found[field_name])
     return None
 
 
@@ -188,9 +182,7 @@ def recorded_cost(attrs: Mapping[str, Any]) -> tuple[float, str] | None:
 
 
 def _decoded(key: str, value: Any) -> Any:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError, RecursionError):
-            value = json.loads(value)
+    value = decode_json(value)
     decoder = _DECODERS.get(key)
     return decoder(value) if decoder is not None else value
 

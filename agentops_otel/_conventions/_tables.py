@@ -10,7 +10,6 @@ instrumentation of it, and read as those.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,16 +63,6 @@ def _traceloop_arguments(value: Any) -> Any:
             return kwargs
         if not kwargs:
             return args[0] if isinstance(args, list) and len(args) == 1 else args
-    return value
-
-
-def _json_text(value: Any) -> Any:
-    """pydantic-ai's `final_result` is the agent's output, sometimes JSON text."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
     return value
 
 
@@ -238,7 +227,6 @@ PYDANTIC_AI = Convention(
         TOOL: ((sc.TOOL_ARGUMENTS,), (sc.TOOL_RESPONSE,)),  # instrumentation version 2
         AGENT: ((sc.PYDANTIC_AI_ALL_MESSAGES,), (sc.FINAL_RESULT,)),
     },
-    decoders={sc.FINAL_RESULT: _json_text},
 )
 
 ANTHROPIC_SDK = Convention(

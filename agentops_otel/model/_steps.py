@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,14 +18,7 @@ def as_datetime(ns: int | None) -> datetime | None:
     return None if ns is None else datetime.fromtimestamp(ns / 1e9, tz=UTC)
 
 
-def decode_content(value: Any) -> Any:
-    """Content attributes hold JSON strings; give back the value, or the raw text if not JSON."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    return value
+decode_content = _conventions.decode_json
 
 
 @dataclass(frozen=True, slots=True)
