@@ -218,3 +218,16 @@ def test_the_live_mark_is_decided_when_the_client_span_ends_too(pricer: Pricer) 
     assert sc.AGENTOPS_COST_STATUS not in spans["anthropic.messages.create"]
     assert spans["session"][sc.AGENTOPS_SESSION_LLM_CALLS] == 1
     assert spans["session"][sc.AGENTOPS_SESSION_USAGE_INPUT_TOKENS] == 27
+
+
+def test_pydantic_ai_tool_results_and_a_foreign_root_replay_as_they_read(pricer: Pricer, tmp_path: Path) -> None:
+    from agentops_otel.replay import render_timeline
+    from tests._convention_shapes import PYDANTIC_AI
+
+    text = render_timeline(live(PYDANTIC_AI, pricer, tmp_path / "traces.db"), width=140)
+    lines = text.splitlines()
+    # The tool's result (pydantic-ai spells it `result`) is what the second call saw, not "None".
+    assert 'Input: "sunny in Paris"' in text and "Input: None" not in text
+    agent, call = (next(line for line in lines if marker in line) for marker in ("Agent: weather_agent", "LLM Call"))
+    indent = len(call.split("LLM Call")[0]) - len(agent.split("Agent:")[0])
+    assert indent == 2  # the foreign root is a step, its children one level in
