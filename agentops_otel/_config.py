@@ -26,6 +26,8 @@ ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"  # upstream's, parsed here only
 ENV_SIGNALS = "AGENTOPS_OTEL_HANDLE_SIGNALS"  # "false": no SIGTERM/SIGHUP handlers (sessions end at exit only)
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"  # "true": our own internal errors are raised instead of logged (our tests)
+ENV_COMPAT = "AGENTOPS_OTEL_COMPAT"  # e.g. "openinference,langfuse": also write the keys those UIs read
+COMPAT_TARGETS = ("openinference", "langfuse")
 
 DEFAULT_STORE_PATH = Path(".agentops") / "traces.db"
 DEFAULT_MAX_CONTENT_LENGTH = 16_384
@@ -116,3 +118,18 @@ def debug_mode() -> bool:
 
 def store_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(path or os.environ.get(ENV_STORE_PATH) or DEFAULT_STORE_PATH)
+
+
+def compat_targets(raw: str | None = None) -> frozenset[str]:
+    """The UIs whose keys to add on our spans (AGENTOPS_OTEL_COMPAT: comma-separated, or "all").
+
+    Unknown names are ignored with one log line, as bad environment values are.
+    """
+    raw = os.environ.get(ENV_COMPAT, "") if raw is None else raw
+    names = {part.strip().lower() for part in raw.split(",") if part.strip()}
+    if "all" in names:
+        names = (names - {"all"}) | set(COMPAT_TARGETS)
+    unknown = sorted(names - set(COMPAT_TARGETS))
+    if unknown:
+        _log.warning("%s: ignoring %s (known: %s, all)", ENV_COMPAT, ", ".join(unknown), ", ".join(COMPAT_TARGETS))
+    return frozenset(names & set(COMPAT_TARGETS))

@@ -1,7 +1,8 @@
-"""Step kinds: what a span is to an agent run (LLM call, tool call, action, agent, error, other).
+"""Step kinds: what a span is to an agent run (LLM call, tool call, action, agent, workflow, ...).
 
 The one home of the rule, read by the model, the cost processor, the store's derived columns and the
-pipeline: an explicit `agentops.span.type` wins, else the GenAI `gen_ai.operation.name` decides.
+pipeline. The rule itself is the convention map's (`agentops_otel._conventions`): an explicit
+`agentops.span.type` wins, else whichever known convention the span follows decides.
 """
 
 from __future__ import annotations
@@ -9,47 +10,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from . import _conventions
 from . import semconv as sc
-
-LLM: Final = sc.SpanTypeValues.LLM.value
-TOOL: Final = sc.SpanTypeValues.TOOL.value
-ACTION: Final = sc.SpanTypeValues.ACTION.value
-AGENT: Final = sc.SpanTypeValues.AGENT.value
-ERROR: Final = sc.SpanTypeValues.ERROR.value
-OTHER: Final = sc.SpanTypeValues.OTHER.value
-SESSION: Final = sc.SpanTypeValues.SESSION.value  # a session root: never a step itself
-
-STEP_KINDS: Final = (LLM, TOOL, ACTION, AGENT, ERROR, OTHER)
-
-# Plain strings (not enum members) so that set lookups on the per-span path stay cheap.
-LLM_OPERATIONS: Final = frozenset(
-    op.value
-    for op in (
-        sc.GenAiOperationNameValues.CHAT,
-        sc.GenAiOperationNameValues.TEXT_COMPLETION,
-        sc.GenAiOperationNameValues.EMBEDDINGS,
-        sc.GenAiOperationNameValues.GENERATE_CONTENT,
-    )
+from ._conventions import (
+    ACTION,
+    AGENT,
+    ERROR,
+    GUARDRAIL,
+    LLM,
+    OTHER,
+    RETRIEVER,
+    SESSION,
+    STEP_KINDS,
+    TOOL,
+    WORKFLOW,
 )
-OPERATION_KINDS: Final[Mapping[str, str]] = {
-    **dict.fromkeys(LLM_OPERATIONS, LLM),
-    sc.GenAiOperationNameValues.EXECUTE_TOOL.value: TOOL,
-    sc.GenAiOperationNameValues.INVOKE_AGENT.value: AGENT,
-    sc.GenAiOperationNameValues.CREATE_AGENT.value: AGENT,
-}
+
+__all__ = [
+    "ACTION",
+    "AGENT",
+    "ERROR",
+    "GUARDRAIL",
+    "LLM",
+    "OTHER",
+    "RETRIEVER",
+    "SESSION",
+    "STEP_KINDS",
+    "TOOL",
+    "WORKFLOW",
+    "is_llm",
+    "is_session_root",
+    "step_kind",
+]
+
+step_kind: Final = _conventions.step_kind
 
 
-def is_llm_operation(operation: Any) -> bool:
-    """True for the GenAI operations that are calls to a model."""
-    return operation in LLM_OPERATIONS
-
-
-def step_kind(attributes: Mapping[str, Any]) -> str:
-    """The step kind of a span from its attributes ("other" when nothing says)."""
-    declared = attributes.get(sc.AGENTOPS_SPAN_TYPE)
-    if declared in STEP_KINDS:
-        return str(declared)
-    return OPERATION_KINDS.get(str(attributes.get(sc.GEN_AI_OPERATION_NAME)), OTHER)
+def is_llm(attributes: Mapping[str, Any]) -> bool:
+    """True for a call to a model, by any convention (a nested client span is decided by the tree)."""
+    return _conventions.step_kind(attributes) == LLM
 
 
 def is_session_root(attributes: Mapping[str, Any]) -> bool:

@@ -28,7 +28,6 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
 
-from . import _kinds
 from . import semconv as sc
 from ._config import (
     DEFAULT_MAX_CONTENT_LENGTH,
@@ -36,6 +35,7 @@ from ._config import (
     ENV_PRICES_FILE,
     ENV_URL_TEMPLATE,
     ContentCapture,
+    compat_targets,
     env_int,
     parse_content_capture,
     store_path,
@@ -60,6 +60,7 @@ class Settings:
     prices_file: str | None = None
     store_path: Path = field(default_factory=store_path)
     default_tags: tuple[str, ...] = ()
+    compat: frozenset[str] = frozenset()  # AGENTOPS_OTEL_COMPAT: the UIs whose keys we add (see _compat)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -68,14 +69,14 @@ class Settings:
             max_content_length=env_int(ENV_MAX_CONTENT_LENGTH, DEFAULT_MAX_CONTENT_LENGTH),
             url_template=os.environ.get(ENV_URL_TEMPLATE) or None,
             prices_file=os.environ.get(ENV_PRICES_FILE) or None,
+            compat=compat_targets(),
         )
 
 
 class SessionContextProcessor(SpanProcessor):
     """Stamps `session.id` on every span started inside a session, whoever creates it.
 
-    It also marks spans started inside an LLM span `other`: a client library that traces itself
-    (anthropic >= 2 does) would otherwise make one call count, and cost, twice.
+    (Spans nested in an LLM call's span are the cost processor's: it marks them part of that call.)
     """
 
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
@@ -83,9 +84,6 @@ class SessionContextProcessor(SpanProcessor):
             session_id = otel_context.get_value(SESSION_ID_KEY, parent_context)
             if session_id is not None:
                 span.set_attribute(sc.SESSION_ID, session_id)
-            parent_attributes = getattr(trace.get_current_span(parent_context), "attributes", None)
-            if parent_attributes and _kinds.is_llm_operation(parent_attributes.get(sc.GEN_AI_OPERATION_NAME)):
-                span.set_attribute(sc.AGENTOPS_SPAN_TYPE, _kinds.OTHER)
         except Exception:  # runs in the application's thread, inside its start_span()
             internal_error("stamp a span with its session")
 
@@ -104,11 +102,23 @@ class _PipelineProcessor(SynchronousMultiSpanProcessor):
         super().__init__()
         self.cost = cost
         self.before_shutdown: Callable[[], None] | None = None  # capture ends open sessions there
+        self.retired = False
         super().add_span_processor(SessionContextProcessor())
         super().add_span_processor(cost)
 
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
-        self.cost.add_span_processor(span_processor)
+        if self.retired:
+            super().add_span_processor(span_processor)
+        else:
+            self.cost.add_span_processor(span_processor)
+
+    def retire(self, own: tuple[SpanProcessor, ...]) -> None:
+        """After our shutdown: keep only the processors the application added, called directly."""
+        users = tuple(p for p in self.downstream() if p not in own)
+        with self._lock:
+            self._span_processors = users
+        self.retired = True
+        self.before_shutdown = None
 
     def downstream(self) -> tuple[SpanProcessor, ...]:
         return tuple(self.cost.downstream._span_processors)  # type: ignore[attr-defined]
@@ -116,6 +126,9 @@ class _PipelineProcessor(SynchronousMultiSpanProcessor):
     def shutdown(self) -> None:
         """The provider is shut down (by the application, or by its own exit hook, which may run before
         ours): open sessions end first, then every processor finishes within the exit deadline."""
+        if self.retired:
+            super().shutdown()
+            return
         if self.before_shutdown is not None:
             try:
                 self.before_shutdown()
@@ -136,6 +149,8 @@ class Pipeline:
     created_provider: bool
     own: tuple[SpanProcessor, ...] = ()  # the processors we added downstream (recorder, exporters)
     replaced: Any = None  # the joined provider's own active processor, put back at shutdown
+    original: tuple[Any, ...] | None = None  # the processors it held, given back to it at shutdown
+    original_holder: Any = None  # the multi-span processor that holds them downstream of cost meanwhile
     pid: int = field(default_factory=os.getpid)
 
     @functools.cached_property
@@ -155,7 +170,7 @@ class Pipeline:
             if request is not None:
                 request()
 
-    def shutdown(self, timeout_s: float | None = None) -> None:
+    def shutdown(self, timeout_s: float | None = None, *, keep_current: bool = False) -> None:
         """Deliver and shut down what we started, all within one deadline (`timeout_s`, else
         AGENTOPS_OTEL_EXIT_TIMEOUT or the OTLP timeout): every processor of the provider when it is
         ours, else only our own (the application's provider gets its processors back, untouched)."""
@@ -166,7 +181,18 @@ class Pipeline:
         active = self.provider._active_span_processor
         if self.created_provider:
             processors = active.downstream() if isinstance(active, _PipelineProcessor) else ()
+            if isinstance(active, _PipelineProcessor) and not keep_current:
+                # Tracers keep the processor they were made with: it stays, passing spans straight to
+                # what the application added, so a later init() joins this provider cleanly.
+                active.retire(self.own)
         else:
+            if self.original is not None:
+                # Tracers made before init() hold the provider's own multi-span processor: it gets its
+                # processors back, and those the application added while we were on it.
+                ours = (*self.own, self.original_holder)
+                later = tuple(p for p in getattr(self.cost.downstream, "_span_processors", ()) if p not in ours)
+                with self.replaced._lock:
+                    self.replaced._span_processors = (*self.original, *later)
             self.provider._active_span_processor = self.replaced
             processors = self.own
         finish(processors, timeout_s)
@@ -197,6 +223,7 @@ def build(
     from .export import build_resource, build_span_processors
 
     global _pipeline
+    given = sdk_provider_behind(given) if given is not None else None
     if given is not None and not isinstance(given, SDKTracerProvider):
         raise ConfigurationError(
             "tracer_provider must be an opentelemetry.sdk.trace.TracerProvider "
@@ -207,14 +234,19 @@ def build(
         from .cost import Pricer
 
         pricer = Pricer(settings.prices_file)
+    extra_keys = None
+    if settings.compat:
+        from ._compat import CompatKeys
+
+        extra_keys = CompatKeys(settings.compat)
     with _lock:
-        candidate = given if given is not None else trace.get_tracer_provider()
+        candidate = given if given is not None else sdk_provider_behind(trace.get_tracer_provider())
         created = not isinstance(candidate, SDKTracerProvider)
         recorder = Recorder()
         own = (recorder, *build_span_processors(store=store, store_path=settings.store_path))
-        replaced = None
+        replaced = original = holder = None
         if created:
-            cost = CostProcessor(own, pricer=pricer)
+            cost = CostProcessor(own, pricer=pricer, extra_keys=extra_keys)
             provider = SDKTracerProvider(
                 resource=build_resource(service_name, service_version, environment),
                 active_span_processor=_PipelineProcessor(cost),
@@ -233,17 +265,43 @@ def build(
                 _log.warning("service_name/service_version/environment are ignored: the given provider has a resource")
             # The provider's processors go downstream of our cost processor, so their exporters get cost too.
             replaced = provider._active_span_processor
-            cost = CostProcessor([replaced, *own], pricer=pricer)
-            provider._active_span_processor = _PipelineProcessor(cost)
+            original = getattr(replaced, "_span_processors", None)
+            if isinstance(original, tuple) and hasattr(replaced, "_lock"):
+                # Tracers made before init() keep the provider's multi-span processor: it passes to us.
+                holder = SynchronousMultiSpanProcessor()
+                holder._span_processors = original
+                cost = CostProcessor([holder, *own], pricer=pricer, extra_keys=extra_keys)
+                active = _PipelineProcessor(cost)
+                with replaced._lock:
+                    replaced._span_processors = (active,)
+            else:  # another kind of active processor: tracers made from now on reach us
+                original = None
+                cost = CostProcessor([replaced, *own], pricer=pricer, extra_keys=extra_keys)
+                active = _PipelineProcessor(cost)
+            provider._active_span_processor = active
         # genai-prices and its tables load off the application's thread (about 0.2 s + 0.5 s of CPU).
         threading.Thread(target=lambda: cost.pricer.warm_up(), name="agentops-otel-prices", daemon=True).start()
-        _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced)
+        _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced, original, holder)
         return _pipeline
+
+
+def sdk_provider_behind(provider: Any) -> Any:
+    """The SDK TracerProvider a proxy stands for, else the provider itself.
+
+    Logfire's global provider is a proxy (`logfire._internal.tracer.ProxyTracerProvider`, not an SDK
+    provider) whose `.provider` is the SDK TracerProvider that holds its processors; joining that one
+    puts us in front of logfire's processors, so `init()` after `logfire.configure()` records. (A
+    later `logfire.configure()` builds a new provider: call `init()` after the last one.)
+    """
+    if isinstance(provider, SDKTracerProvider):
+        return provider
+    behind = getattr(provider, "provider", None)
+    return behind if isinstance(behind, SDKTracerProvider) else provider
 
 
 def update(pipeline: Pipeline, tracer_provider: Any, store_path: Any, prices_file: Any) -> None:
     """What a later init() call can still change, and a warning for what it cannot."""
-    if tracer_provider is not None and tracer_provider is not pipeline.provider:
+    if tracer_provider is not None and sdk_provider_behind(tracer_provider) is not pipeline.provider:
         _log.warning("init() was already called with another TracerProvider; keeping the first")
     if store_path is not None and Path(store_path) != pipeline.settings.store_path:
         _log.warning(
@@ -266,5 +324,5 @@ def close(timeout_s: float | None = None, *, keep_current: bool = False) -> Pipe
         if not keep_current:
             _pipeline = None
     if pipeline is not None:
-        pipeline.shutdown(timeout_s)
+        pipeline.shutdown(timeout_s, keep_current=keep_current)
     return pipeline

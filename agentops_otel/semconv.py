@@ -42,6 +42,14 @@ AGENTOPS_TEST_NODE_ID: Final = "agentops.test.node_id"
 AGENTOPS_VARIATION_PHRASING: Final = "agentops.variation.phrasing"
 
 # Upstream attributes we rely on (OpenTelemetry semantic conventions 1.44.0)
+GEN_AI_USAGE_CACHE_WRITE_INPUT_TOKENS: Final = "gen_ai.usage.cache_write.input_tokens"
+GEN_AI_WORKFLOW_NAME: Final = "gen_ai.workflow.name"
+GEN_AI_RETRIEVAL_QUERY_TEXT: Final = "gen_ai.retrieval.query.text"
+GEN_AI_RETRIEVAL_DOCUMENTS: Final = "gen_ai.retrieval.documents"
+GEN_AI_PROMPT: Final = "gen_ai.prompt"
+GEN_AI_COMPLETION: Final = "gen_ai.completion"
+USER_ID: Final = "user.id"
+TELEMETRY_SDK_NAME: Final = "telemetry.sdk.name"
 SESSION_ID: Final = "session.id"
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
 GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
@@ -97,6 +105,78 @@ SERVICE_NAME: Final = "service.name"
 SERVICE_VERSION: Final = "service.version"
 DEPLOYMENT_ENVIRONMENT_NAME: Final = "deployment.environment.name"
 
+# Read from (or written for) OpenInference (Arize Phoenix), openinference-semantic-conventions 0.1.42
+OPENINFERENCE_SPAN_KIND: Final = "openinference.span.kind"
+LLM_MODEL_NAME: Final = "llm.model_name"
+LLM_REQUEST_MODEL_NAME: Final = "llm.request.model_name"
+LLM_RESPONSE_MODEL_NAME: Final = "llm.response.model_name"
+LLM_PROVIDER: Final = "llm.provider"
+LLM_SYSTEM: Final = "llm.system"
+LLM_INVOCATION_PARAMETERS: Final = "llm.invocation_parameters"
+LLM_TOKEN_COUNT_PROMPT: Final = "llm.token_count.prompt"
+LLM_TOKEN_COUNT_COMPLETION: Final = "llm.token_count.completion"
+LLM_TOKEN_COUNT_TOTAL: Final = "llm.token_count.total"
+LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_READ: Final = "llm.token_count.prompt_details.cache_read"
+LLM_TOKEN_COUNT_PROMPT_DETAILS_CACHE_WRITE: Final = "llm.token_count.prompt_details.cache_write"
+LLM_TOKEN_COUNT_COMPLETION_DETAILS_REASONING: Final = "llm.token_count.completion_details.reasoning"
+LLM_COST_TOTAL: Final = "llm.cost.total"
+LLM_INPUT_MESSAGES: Final = "llm.input_messages"
+LLM_OUTPUT_MESSAGES: Final = "llm.output_messages"
+MESSAGE_ROLE: Final = "message.role"
+MESSAGE_CONTENT: Final = "message.content"
+MESSAGE_CONTENTS: Final = "message.contents"
+MESSAGE_NAME: Final = "message.name"
+MESSAGE_TOOL_CALLS: Final = "message.tool_calls"
+MESSAGE_TOOL_CALL_ID: Final = "message.tool_call_id"
+MESSAGE_CONTENT_TYPE: Final = "message_content.type"
+MESSAGE_CONTENT_TEXT: Final = "message_content.text"
+TOOL_CALL_ID: Final = "tool_call.id"
+TOOL_CALL_FUNCTION_NAME: Final = "tool_call.function.name"
+TOOL_CALL_FUNCTION_ARGUMENTS: Final = "tool_call.function.arguments"
+INPUT_VALUE: Final = "input.value"
+INPUT_MIME_TYPE: Final = "input.mime_type"
+OUTPUT_VALUE: Final = "output.value"
+OUTPUT_MIME_TYPE: Final = "output.mime_type"
+TOOL_NAME: Final = "tool.name"
+AGENT_NAME: Final = "agent.name"
+EMBEDDING_MODEL_NAME: Final = "embedding.model_name"
+TAG_TAGS: Final = "tag.tags"
+
+# Read from (or written for) OpenLLMetry / Traceloop, opentelemetry-semantic-conventions-ai 0.4.16 and 0.5.1
+TRACELOOP_SPAN_KIND: Final = "traceloop.span.kind"
+TRACELOOP_ENTITY_NAME: Final = "traceloop.entity.name"
+TRACELOOP_ENTITY_INPUT: Final = "traceloop.entity.input"
+TRACELOOP_ENTITY_OUTPUT: Final = "traceloop.entity.output"
+TRACELOOP_WORKFLOW_NAME: Final = "traceloop.workflow.name"
+LLM_REQUEST_TYPE: Final = "llm.request.type"
+GEN_AI_USAGE_REASONING_TOKENS: Final = "gen_ai.usage.reasoning_tokens"
+LLM_USAGE_REASONING_TOKENS: Final = "llm.usage.reasoning_tokens"
+
+# Read from (or written for) OpenLIT 1.45
+GEN_AI_USAGE_COST: Final = "gen_ai.usage.cost"
+GEN_AI_TOOL_INPUT: Final = "gen_ai.tool.input"
+GEN_AI_TOOL_OUTPUT: Final = "gen_ai.tool.output"
+GEN_AI_WORKFLOW_INPUT: Final = "gen_ai.workflow.input"
+GEN_AI_WORKFLOW_OUTPUT: Final = "gen_ai.workflow.output"
+
+# Read from (or written for) pydantic-ai 2.68 under Logfire (instrumentation versions 2 to 5)
+OPERATION_COST: Final = "operation.cost"
+TOOL_ARGUMENTS: Final = "tool_arguments"
+TOOL_RESPONSE: Final = "tool_response"
+FINAL_RESULT: Final = "final_result"
+PYDANTIC_AI_ALL_MESSAGES: Final = "pydantic_ai.all_messages"
+GEN_AI_USAGE_DETAILS_CACHE_READ_TOKENS: Final = "gen_ai.usage.details.cache_read_tokens"
+GEN_AI_USAGE_DETAILS_CACHE_WRITE_TOKENS: Final = "gen_ai.usage.details.cache_write_tokens"
+GEN_AI_USAGE_DETAILS_REASONING_TOKENS: Final = "gen_ai.usage.details.reasoning_tokens"
+
+# Read from (or written for) the anthropic SDK's own tracing (anthropic >= 2)
+ANTHROPIC_TOOL_RESULT_CONTENT: Final = "anthropic.tool_result.content"
+
+# Read from (or written for) Langfuse OpenTelemetry ingestion
+LANGFUSE_TRACE_TAGS: Final = "langfuse.trace.tags"
+LANGFUSE_TRACE_INPUT: Final = "langfuse.trace.input"
+LANGFUSE_TRACE_OUTPUT: Final = "langfuse.trace.output"
+
 # Upstream event names we emit
 EVENT_GEN_AI_CLIENT_INFERENCE_OPERATION_DETAILS: Final = "gen_ai.client.inference.operation.details"
 
@@ -136,6 +216,8 @@ class SessionEndStateValues(StrEnum):
 class GenAiOperationNameValues(StrEnum):
     """Upstream values of `gen_ai.operation.name`."""
 
+    INVOKE_WORKFLOW = "invoke_workflow"
+    RETRIEVAL = "retrieval"
     CHAT = "chat"
     TEXT_COMPLETION = "text_completion"
     EMBEDDINGS = "embeddings"
@@ -150,3 +232,38 @@ class GenAiProviderNameValues(StrEnum):
 
     OPENAI = "openai"
     ANTHROPIC = "anthropic"
+
+
+class OpeninferenceSpanKindValues(StrEnum):
+    """Other conventions' values of `openinference.span.kind`."""
+
+    LLM = "LLM"
+    TOOL = "TOOL"
+    AGENT = "AGENT"
+    CHAIN = "CHAIN"
+    RETRIEVER = "RETRIEVER"
+    EMBEDDING = "EMBEDDING"
+    RERANKER = "RERANKER"
+    GUARDRAIL = "GUARDRAIL"
+    EVALUATOR = "EVALUATOR"
+    PROMPT = "PROMPT"
+    UNKNOWN = "UNKNOWN"
+
+
+class TraceloopSpanKindValues(StrEnum):
+    """Other conventions' values of `traceloop.span.kind`."""
+
+    WORKFLOW = "workflow"
+    TASK = "task"
+    AGENT = "agent"
+    TOOL = "tool"
+    UNKNOWN = "unknown"
+
+
+class LlmRequestTypeValues(StrEnum):
+    """Other conventions' values of `llm.request.type`."""
+
+    CHAT = "chat"
+    COMPLETION = "completion"
+    EMBEDDING = "embedding"
+    RERANK = "rerank"

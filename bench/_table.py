@@ -161,6 +161,29 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (T("<= 10 us added per LLM span", "added<=", 10.0, "with", "without", unit="us"),),
     ),
     Benchmark(
+        "compat-keys",
+        "compatibility keys for Phoenix and Langfuse (AGENTOPS_OTEL_COMPAT=all), off by default",
+        (
+            M("llm-cost", "pipeline", "llm-spans-cost", "LLM spans through CostProcessor (keys off)"),
+            M("llm-keys", "pipeline", "llm-spans-compat", "the same with the keys on"),
+            M("tool-plain", "pipeline", "tool-spans-plain", "tool spans through BatchSpanProcessor only"),
+            M("tool-cost", "pipeline", "tool-spans-cost", "tool spans through CostProcessor (keys off)"),
+            M("tool-keys", "pipeline", "tool-spans-compat", "the same with the keys on"),
+        ),
+        (
+            T(
+                "<= 5 us added per tool span by the cost processor",
+                "added<=",
+                5.0,
+                "tool-cost",
+                "tool-plain",
+                unit="us",
+            ),
+            T("<= 15 us added per LLM span by the keys", "added<=", 15.0, "llm-keys", "llm-cost", unit="us"),
+            T("<= 15 us added per tool span by the keys", "added<=", 15.0, "tool-keys", "tool-cost", unit="us"),
+        ),
+    ),
+    Benchmark(
         "store-write",
         "local store write (LocalStoreExporter.export of 512-span batches)",
         (M("store", "pipeline", "store-write", "spans handed to the exporter, SQLite WAL file"),),

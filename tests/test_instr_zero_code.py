@@ -139,10 +139,11 @@ def test_init_alone_records_every_call_in_the_session(tmp_path):
 
 @pytest.mark.skipif(LAUNCHER is None, reason="opentelemetry-instrument is not installed")
 def test_the_same_program_under_opentelemetry_instrument_records_the_same(tmp_path):
-    # The contrib `openai` instrumentor comes with the test extras; where it loads, two instrumentations
-    # of one client would record each call twice, so it is disabled by name, as a user would.
+    # The contrib `openai` instrumentor, OpenInference's `openai` and `anthropic` and OpenLLMetry's
+    # `anthropic` come with the test extras; where they load, each call gets their spans too (counted
+    # once, but more steps), so they are disabled by name, as a user would.
     stdout, store_path = run_program(
-        tmp_path, "--session", launcher=True, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="openai"
+        tmp_path, "--session", launcher=True, OTEL_PYTHON_DISABLED_INSTRUMENTATIONS="openai,anthropic"
     )
     check_session(json.loads(stdout))
     with LocalStore(store_path, create=False) as store:

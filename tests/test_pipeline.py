@@ -323,3 +323,26 @@ def test_a_client_library_imported_after_init_is_instrumented_then(tmp_path):
         tmp_path,
     )
     assert json.loads(out.stdout) == [False, [["llm", "gpt-4o-mini"]]]
+
+
+def test_init_after_shutdown_records_again_in_the_same_process(tmp_path):
+    out = run_python(
+        """
+        import agentops_otel as agentops
+        agentops.init(store=False, instrument_llm=False, auto_start_session=False)
+
+        @agentops.tool("lookup")
+        def lookup(x):
+            return x
+
+        with agentops.session("first") as first:
+            lookup(1)
+        agentops.shutdown()
+        agentops.init(store=False, instrument_llm=False, auto_start_session=False)
+        with agentops.session("second") as second:
+            lookup(2)
+        print([s.name for s in first.get().steps], [s.name for s in second.get().steps], second.get().end_state)
+        """,
+        tmp_path,
+    )
+    assert out.stdout.split("\n")[0] == "['lookup'] ['lookup'] Success"

@@ -73,7 +73,9 @@ class SessionHandle:
         self.end_state_reason: str | None = None
         self._lock = threading.Lock()
         outer = current_handle()
-        attrs: dict[str, Any] = {k: _attribute_value(v) for k, v in attributes.items()}
+        attrs: dict[str, Any] = {k: _attribute_value(v) for k, v in attributes.items() if k != "user_id"}
+        if attributes.get("user_id") is not None:  # session(user_id=...): upstream `user.id`, which Langfuse reads
+            attrs[sc.USER_ID] = str(attributes["user_id"])
         attrs.update(
             {
                 sc.SESSION_ID: self.session_id,

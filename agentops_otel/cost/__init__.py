@@ -8,14 +8,21 @@
   and hands them copies of LLM spans with `agentops.cost.*` added, and of session roots with the
   session totals (`agentops.session.usage.*`, `.cost.usd`, `.cost.complete`, `.llm_calls`).
 
-An unknown model or missing usage is marked `agentops.cost.status = unpriced` with a reason, and
-makes the session total incomplete; it is never counted as zero.
+- `price_records(records)` prices spans read back (another instrumentation's trace from a file or a
+  backend) as the live pipeline would have; every trace source calls it.
+
+LLM calls are recognised through the convention map (`agentops_otel._conventions`), whichever
+instrumentation made them. When genai-prices cannot price a call, the cost the instrumentation
+recorded (OpenLIT's `gen_ai.usage.cost` unless 0, pydantic-ai's `operation.cost`) is used, its source
+named. Otherwise it is marked `agentops.cost.status = unpriced` with a reason, and makes the session
+total incomplete; it is never counted as zero.
 """
 
 from typing import TYPE_CHECKING, Any
 
 from ._processor import CostProcessor
 from ._quote import PriceResult, Quote
+from ._readback import price_records
 
 if TYPE_CHECKING:
     from ._pricer import Pricer
@@ -29,4 +36,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'agentops_otel.cost' has no attribute {name!r}")
 
 
-__all__ = ["CostProcessor", "PriceResult", "Pricer", "Quote"]
+__all__ = ["CostProcessor", "PriceResult", "Pricer", "Quote", "price_records"]

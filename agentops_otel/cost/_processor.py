@@ -8,7 +8,10 @@ multi-span processor, which more can join later)::
     cost.add_span_processor(another)       # gets priced spans too
 
 On each ended span it works through small pure functions (`agentops_otel.cost._spans`): an LLM
-call gets `agentops.cost.*` (priced, or unpriced with the reason: never a silent zero), a session
+call (by the convention map, whichever instrumentation made it) gets `agentops.cost.*` (priced by
+genai-prices, else the instrumentation's own recorded cost, or unpriced with the reason: never a
+silent zero), a span nested in an LLM call's span is part of that call (marked `other` when it
+starts or, when its parent only says it is an LLM call later, when it ends), a session
 root (`agentops.span.type` = session) gets `agentops.session.usage.*`, `.cost.usd`,
 `.cost.complete` and `.llm_calls`; the downstream processors see that copy. Other spans pass
 through untouched.
@@ -20,7 +23,7 @@ AGENTOPS_OTEL_DEBUG=1 to have them raised instead (our tests do).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry.context import Context
@@ -30,8 +33,8 @@ from opentelemetry.trace import StatusCode
 from .. import _kinds
 from .. import semconv as sc
 from .._internal import internal_error
-from ._quote import Quote
-from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
+from ._nesting import Nesting
+from ._spans import attributes_of, cost_attributes, price_of, role_of, with_attributes
 from ._totals import SessionTotalsTable
 
 if TYPE_CHECKING:
@@ -42,6 +45,7 @@ _log = logging.getLogger("agentops_otel.cost")
 _PROCESSOR_METHODS = ("on_start", "on_end", "shutdown", "force_flush")
 _SESSION = _kinds.SESSION
 _LLM = _kinds.LLM
+_OTHER = _kinds.OTHER
 
 
 class _WithOnEnding(SpanProcessor):
@@ -63,9 +67,11 @@ class _WithOnEnding(SpanProcessor):
         return bool(self.processor.force_flush(timeout_millis))
 
 
-def _refused(span: ReadableSpan, attrs: dict) -> bool:
+def _refused(span: ReadableSpan, attrs: dict) -> int | None:
+    """The HTTP status of a call the provider refused (an ERROR span with a 4xx/5xx answer), else None."""
     status = attrs.get(sc.HTTP_RESPONSE_STATUS_CODE)
-    return span.status.status_code is StatusCode.ERROR and isinstance(status, int) and status >= 400
+    failed = span.status.status_code is StatusCode.ERROR and isinstance(status, int) and status >= 400
+    return status if failed else None
 
 
 class CostProcessor(SpanProcessor):
@@ -77,6 +83,7 @@ class CostProcessor(SpanProcessor):
         downstream: SpanProcessor | Sequence[SpanProcessor] = (),
         pricer: Pricer | None = None,
         max_open_sessions: int = 10_000,
+        extra_keys: Callable[[int | None, int | None, dict[str, Any]], bool] | None = None,
     ) -> None:
         if isinstance(downstream, SpanProcessor) and callable(getattr(downstream, "add_span_processor", None)):
             self.downstream = downstream
@@ -86,6 +93,10 @@ class CostProcessor(SpanProcessor):
                 self.add_span_processor(processor)
         self._pricer = pricer
         self._totals = SessionTotalsTable(max_open_sessions)
+        self._nesting = Nesting(max_open_sessions)
+        # Called on every span's attributes after pricing (start, end, attributes), True when it added
+        # some: the compatibility keys (agentops_otel._compat), opt-in.
+        self._extra_keys = extra_keys
 
     def add_span_processor(self, processor: SpanProcessor) -> None:
         """Add a processor after those already downstream; it receives spans with their cost."""
@@ -118,6 +129,10 @@ class CostProcessor(SpanProcessor):
         return len(self._totals)
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        try:
+            self._nesting.started(span, parent_context)
+        except Exception:  # runs in the application's thread, inside its start_span()
+            internal_error("note a span's parent LLM call", _log)
         self.downstream.on_start(span, parent_context=parent_context)
 
     def _on_ending(self, span: Span) -> None:
@@ -131,37 +146,41 @@ class CostProcessor(SpanProcessor):
         self.downstream.on_end(span)
 
     def _priced(self, span: ReadableSpan) -> ReadableSpan:
-        view = span.attributes
+        nested = self._nesting.ended(span)
+        view = attributes_of(span)
         if not view:
             return span
         role = role_of(view)
-        if role is None:
+        if role is None and self._extra_keys is None:
             return span
         attrs = dict(view)  # one copy: cheaper lookups from here on, and the copy's attributes
+        changed = self._costed(span, role, nested, attrs)
+        if self._extra_keys is not None:
+            changed = self._extra_keys(span.start_time, span.end_time, attrs) or changed
+        return with_attributes(span, attrs) if changed else span
+
+    def _costed(self, span: ReadableSpan, role: str | None, nested: bool, attrs: dict[str, Any]) -> bool:
+        """Add the span's cost (or its session's totals) to `attrs`; True when anything was added."""
+        if role is None:
+            return False
+        if nested and role == _LLM:
+            # A client library's own span inside an LLM call, known only now: part of that call.
+            attrs[sc.AGENTOPS_SPAN_TYPE] = _OTHER
+            return True
         session_id = attrs.get(sc.SESSION_ID)
         if role == _SESSION:
             if not session_id:
-                return span
+                return False
             attrs.update(self._totals.close(str(session_id)).attributes())
-            return with_attributes(span, attrs)
+            return True
         if sc.AGENTOPS_SPAN_TYPE not in attrs and sc.GEN_AI_OPERATION_NAME not in attrs:
-            # Priced because it reports usage: say it is an LLM call so the read model counts it too.
+            # An LLM call by another convention's name or by its usage alone: say so in ours too.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
-        quote: Quote | str
-        try:
-            tokens = tokens_of(attrs)
-        except ValueError as exc:
-            tokens, quote = None, str(exc)
-        else:
-            quote = self.pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
-        if tokens is None and _refused(span, attrs):
-            # The provider answered with an error status and no usage: such requests are not billed.
-            status = attrs[sc.HTTP_RESPONSE_STATUS_CODE]
-            quote = Quote(0, 0, 0, 1, f"not billed: the provider answered HTTP {status}")
+        tokens, quote = price_of(self.pricer, attrs, span.start_time, _refused(span, attrs))
         attrs.update(cost_attributes(quote))
         if session_id:
             self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)
-        return with_attributes(span, attrs)
+        return True
 
     def shutdown(self) -> None:
         self.downstream.shutdown()

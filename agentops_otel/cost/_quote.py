@@ -43,6 +43,7 @@ class Quote(NamedTuple):
     total_units: int
     units_per_usd: int
     source: str
+    split: bool = True  # False for a total the instrumentation recorded, with no input/output split
 
     def usd(self) -> tuple[float, float, float]:
         """(input, output, total) as the nearest floats."""

@@ -1,19 +1,21 @@
-"""Small pure functions between ended spans and prices: read usage, write cost, copy a span."""
+"""Small pure functions between ended spans and prices: read usage (through the convention map), price,
+write cost, copy a span."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 
-from .. import _kinds
+from .. import _conventions, _kinds
 from .. import semconv as sc
 from ._quote import Quote, Tokens
 
-# Current names first, then the names older instrumentations still emit.
-_INPUT_KEYS = (sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS)
-_OUTPUT_KEYS = (sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS)
+if TYPE_CHECKING:
+    from ._pricer import Pricer
+
 # Plain strings: `.value` of an enum member is a descriptor call, too slow for the per-span path.
 _LLM = _kinds.LLM
 _SESSION = _kinds.SESSION
@@ -21,70 +23,76 @@ _PRICED = sc.CostStatusValues.PRICED.value
 _UNPRICED = sc.CostStatusValues.UNPRICED.value
 
 
-def _first(attrs: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, Any]:
-    for key in keys:
-        value = attrs.get(key)
-        if value is not None:
-            return key, value
-    return keys[0], None
+def attributes_of(span: Any) -> Mapping[str, Any]:
+    """A span's attributes, read without the SDK's per-lookup overhead where it can be avoided.
 
-
-def has_usage(attrs: Mapping[str, Any]) -> bool:
-    return _first(attrs, _INPUT_KEYS)[1] is not None or _first(attrs, _OUTPUT_KEYS)[1] is not None
+    The SDK hands out its BoundedAttributes through a read-only proxy, where every missing key costs
+    a raised and caught KeyError (about 0.7 us); the convention map probes a dozen keys. The plain
+    dict behind it gives the same answers in a tenth of the time (it is read, never changed).
+    """
+    bounded = getattr(span, "_attributes", None)
+    plain = getattr(bounded, "_dict", None)
+    if isinstance(plain, dict):
+        return plain
+    return span.attributes or {}
 
 
 def role_of(attrs: Mapping[str, Any]) -> str | None:
     """ "session" for a session root, "llm" for an LLM call to price, None for anything else.
 
-    An LLM call by declared type or GenAI operation, or an undeclared span that reports usage.
-    Agent, tool and session spans are never priced even when an instrumentation sums its
-    children's usage onto them: that would count the same tokens twice.
+    An LLM call by the convention map: declared, named by any convention, or a span that reports
+    usage and says nothing else. Agent, workflow, tool and session spans are never priced even when
+    an instrumentation sums its children's usage onto them: that would count the same tokens twice.
     """
-    declared = attrs.get(sc.AGENTOPS_SPAN_TYPE)
-    if declared == _SESSION:
+    if attrs.get(sc.AGENTOPS_SPAN_TYPE) == _SESSION:
         return _SESSION
-    if declared in _kinds.STEP_KINDS:  # as the read model's step_kind decides
-        return _LLM if declared == _LLM else None
-    operation = attrs.get(sc.GEN_AI_OPERATION_NAME)
-    if operation is not None:
-        return _LLM if _kinds.is_llm_operation(operation) else None
-    return _LLM if has_usage(attrs) else None
-
-
-def _count(key: str, value: Any) -> int:
-    if type(value) is int and value >= 0:  # the usual case, checked first: this runs per LLM span
-        return value
-    if value is None:
-        return 0
-    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())  # not NaN, inf, 1.5
-    if isinstance(value, bool) or not whole or value < 0:
-        raise ValueError(f"{key}={value!r} is not a token count")
-    return int(value)
+    return _LLM if _conventions.step_kind(attrs) == _LLM else None
 
 
 def tokens_of(attrs: Mapping[str, Any]) -> Tokens | None:
     """Token counts of a span; None when it reports none; ValueError for values that are not counts."""
-    input_key, input_tokens = _first(attrs, _INPUT_KEYS)
-    output_key, output_tokens = _first(attrs, _OUTPUT_KEYS)
-    if input_tokens is None and output_tokens is None:
+    return _conventions.tokens(attrs, strict=True)
+
+
+model_of = _conventions.model
+provider_of = _conventions.provider
+
+
+def recorded_quote(attrs: Mapping[str, Any]) -> Quote | None:
+    """The cost the instrumentation recorded on the span (OpenLIT, pydantic-ai), as a total-only quote."""
+    recorded = _conventions.recorded_cost(attrs)
+    if recorded is None:
         return None
-    return (
-        _count(input_key, input_tokens),
-        _count(output_key, output_tokens),
-        _count(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS)),
-        _count(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS)),
-        _count(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, attrs.get(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS)),
-    )
+    usd, key = recorded
+    exact = Decimal(repr(usd))
+    scale = max(0, -int(exact.as_tuple().exponent))
+    units = int(exact.scaleb(scale))
+    return Quote(0, 0, units, 10**scale, f"recorded by the instrumentation ({key})", split=False)
 
 
-def model_of(attrs: Mapping[str, Any]) -> str | None:
-    model = attrs.get(sc.GEN_AI_RESPONSE_MODEL) or attrs.get(sc.GEN_AI_REQUEST_MODEL)
-    return str(model) if model else None
+def price_of(
+    pricer: Pricer, attrs: Mapping[str, Any], start_ns: int | None, refused_status: int | None
+) -> tuple[Tokens | None, Quote | str]:
+    """What the call cost, as the live pipeline and the readers both price it.
 
-
-def provider_of(attrs: Mapping[str, Any]) -> str | None:
-    provider = attrs.get(sc.GEN_AI_PROVIDER_NAME) or attrs.get(sc.GEN_AI_SYSTEM)
-    return str(provider) if provider else None
+    genai-prices (or the user's overrides) from the tokens and model first; then the cost the
+    instrumentation recorded, when nothing could be priced; a provider's refusal (`refused_status`,
+    an HTTP error status with no usage) is not billed; else the reason there is no price.
+    """
+    quote: Quote | str
+    try:
+        tokens = tokens_of(attrs)
+    except ValueError as exc:
+        tokens, quote = None, str(exc)
+    else:
+        quote = pricer.quote(provider_of(attrs), model_of(attrs), tokens, start_ns)
+    if isinstance(quote, str):
+        if tokens is None and refused_status is not None:
+            return None, Quote(0, 0, 0, 1, f"not billed: the provider answered HTTP {refused_status}")
+        recorded = recorded_quote(attrs)
+        if recorded is not None:
+            return tokens, recorded
+    return tokens, quote
 
 
 def cost_attributes(quote: Quote | str) -> dict[str, Any]:
@@ -92,6 +100,12 @@ def cost_attributes(quote: Quote | str) -> dict[str, Any]:
     if isinstance(quote, str):
         return {sc.AGENTOPS_COST_STATUS: _UNPRICED, sc.AGENTOPS_COST_UNPRICED_REASON: quote}
     input_usd, output_usd, total_usd = quote.usd()
+    if not quote.split:  # a recorded total: how it splits into input and output is not known
+        return {
+            sc.AGENTOPS_COST_USD: total_usd,
+            sc.AGENTOPS_COST_STATUS: _PRICED,
+            sc.AGENTOPS_COST_SOURCE: quote.source,
+        }
     return {
         sc.AGENTOPS_COST_USD: total_usd,
         sc.AGENTOPS_COST_INPUT_USD: input_usd,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import _kinds, _states
+from .. import _conventions, _kinds, _states
 from .. import semconv as sc
 from ._records import SpanRecord
 from ._steps import Step, as_datetime, find_failing_step, make_step
@@ -210,26 +210,59 @@ def build_session(records: Iterable[SpanRecord]) -> Session:
     ids = {r.span_id for r in spans}
     steps: list[Step] = []
 
-    def walk(parent_id: str, depth: int) -> None:
-        # Iterative: an agent may nest thousands of steps deep.
-        pending = [(record, depth) for record in reversed(children.get(parent_id, ()))]
+    def walk(parent_id: str, depth: int, inside_llm: bool) -> None:
+        # Iterative: an agent may nest thousands of steps deep. Below an LLM call's span, spans are
+        # part of that call (a client library tracing itself): `inside_llm` is passed down.
+        pending = [(record, depth, inside_llm) for record in reversed(children.get(parent_id, ()))]
         while pending:
-            record, level = pending.pop()
-            steps.append(make_step(record, level, root.start_ns))
-            pending.extend((child, level + 1) for child in reversed(children.get(record.span_id, ())))
+            record, level, inside = pending.pop()
+            step = make_step(record, level, root.start_ns, inside_llm=inside)
+            steps.append(step)
+            below = inside or step.kind == _kinds.LLM
+            pending.extend((child, level + 1, below) for child in reversed(children.get(record.span_id, ())))
 
+    root_is_llm = False
     if not _kinds.is_session_root(root.attributes) and _kinds.step_kind(root.attributes) != _kinds.OTHER:
         # Another instrumentation's root stands in for the session and is a step of it too: an LLM
         # call or tool call made outside any session still counts, with its tokens and cost.
         steps.append(make_step(root, 0, root.start_ns))
-    walk(root.span_id, 1)
+        root_is_llm = steps[-1].kind == _kinds.LLM
+    walk(root.span_id, 1, root_is_llm)
     # Spans whose parent is missing from the trace (lost or sampled out) still count as steps.
     for record in spans:
         if record is not root and record.parent_span_id not in ids:
-            steps.append(make_step(record, 1, root.start_ns))
-            walk(record.span_id, 2)
+            step = make_step(record, 1, root.start_ns)
+            steps.append(step)
+            walk(record.span_id, 2, step.kind == _kinds.LLM)
+    steps = _beside_llm_calls(steps, root.start_ns)
     steps.sort(key=lambda s: (s.record.start_ns, s.depth))
     return Session(root=root, steps=tuple(steps), spans=tuple(spans))
+
+
+def _within(inner: SpanRecord, outer: SpanRecord) -> bool:
+    return (
+        outer.start_ns <= inner.start_ns
+        and inner.end_ns is not None
+        and (outer.end_ns is None or inner.end_ns <= outer.end_ns)
+    )
+
+
+def _beside_llm_calls(steps: list[Step], session_start: int) -> list[Step]:
+    """A client library's own LLM span beside another instrumentation's LLM span that lasts over it
+    (same parent) is part of that call: OpenLLMetry does not make its span current."""
+    clients = [s for s in steps if s.kind == _kinds.LLM and _conventions.is_client_scope(s.record.scope)]
+    if not clients:
+        return steps
+    calls: dict[str | None, list[SpanRecord]] = defaultdict(list)
+    for step in steps:
+        if step.kind == _kinds.LLM and not _conventions.is_client_scope(step.record.scope):
+            calls[step.parent_span_id].append(step.record)
+    beside = {
+        id(step) for step in clients if any(_within(step.record, call) for call in calls.get(step.parent_span_id, ()))
+    }
+    if not beside:
+        return steps
+    return [make_step(s.record, s.depth, session_start, inside_llm=True) if id(s) in beside else s for s in steps]
 
 
 def build_sessions(records: Iterable[SpanRecord]) -> list[Session]:

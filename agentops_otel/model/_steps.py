@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .. import _kinds
+from .. import _conventions, _kinds
 from .. import semconv as sc
 from .._states import span_failed
 from ._records import SpanRecord
@@ -19,14 +18,7 @@ def as_datetime(ns: int | None) -> datetime | None:
     return None if ns is None else datetime.fromtimestamp(ns / 1e9, tz=UTC)
 
 
-def decode_content(value: Any) -> Any:
-    """Content attributes hold JSON strings; give back the value, or the raw text if not JSON."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    return value
+decode_content = _conventions.decode_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,58 +161,36 @@ class Step:
         }
 
 
-# Where each kind keeps its name, input and output (the first key present wins).
-_CONTENT_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    _kinds.LLM: ((sc.GEN_AI_INPUT_MESSAGES,), (sc.GEN_AI_OUTPUT_MESSAGES,)),
-    _kinds.TOOL: ((sc.GEN_AI_TOOL_CALL_ARGUMENTS,), (sc.GEN_AI_TOOL_CALL_RESULT,)),
-    _kinds.AGENT: (
-        (sc.AGENTOPS_STEP_PARAMS, sc.GEN_AI_INPUT_MESSAGES),
-        (sc.AGENTOPS_STEP_RETURNS, sc.GEN_AI_OUTPUT_MESSAGES),
-    ),
-}
-_DEFAULT_CONTENT_KEYS = ((sc.AGENTOPS_STEP_PARAMS,), (sc.AGENTOPS_STEP_RETURNS,))
-
-
-def _first(attrs: Mapping[str, Any], keys: Iterable[str]) -> Any:
-    for key in keys:
-        if key in attrs:
-            return attrs[key]
-    return None
-
-
-def _name(kind: str, record: SpanRecord, model: Any) -> str:
-    attrs = record.attributes
-    if kind == _kinds.LLM:
-        return str(model or record.name)
-    if kind == _kinds.TOOL:
-        return str(attrs.get(sc.GEN_AI_TOOL_NAME) or record.name.removeprefix("execute_tool "))
-    if kind == _kinds.AGENT:
-        return str(attrs.get(sc.GEN_AI_AGENT_NAME) or record.name.removeprefix("invoke_agent "))
-    return str(attrs.get(sc.AGENTOPS_ACTION_TYPE) or attrs.get(sc.ERROR_TYPE) or record.name)
-
-
-def make_step(record: SpanRecord, depth: int, session_start: int) -> Step:
-    attrs = record.attributes
-    kind = step_kind(record)
-    model = provider = None
-    if kind == _kinds.LLM:
-        model = attrs.get(sc.GEN_AI_RESPONSE_MODEL) or attrs.get(sc.GEN_AI_REQUEST_MODEL)
-        provider = attrs.get(sc.GEN_AI_PROVIDER_NAME) or attrs.get(sc.GEN_AI_SYSTEM)
-    params_keys, returns_keys = _CONTENT_KEYS.get(kind, _DEFAULT_CONTENT_KEYS)
+def _recorded_cost(attrs: Mapping[str, Any]) -> float | None:
     cost = attrs.get(sc.AGENTOPS_COST_USD)
+    return float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None
+
+
+def make_step(record: SpanRecord, depth: int, session_start: int, *, inside_llm: bool = False) -> Step:
+    """The step a span is, read through the convention map.
+
+    `inside_llm`: the span is nested in an LLM call's span (a client library tracing itself, an HTTP
+    span): it is part of that call, so it is never an LLM step of its own, nor counted or priced.
+    """
+    attrs = record.attributes
+    kind = _conventions.step_kind(attrs)
+    if kind == _kinds.LLM and inside_llm:
+        kind = _kinds.OTHER
+    llm = kind == _kinds.LLM
+    params, returns = _conventions.content(attrs, kind)
     return Step(
         record=record,
         kind=kind,
-        name=_name(kind, record, model),
+        name=_conventions.step_name(attrs, kind, record.name),
         depth=depth,
         offset_ns=record.start_ns - session_start,
-        params=decode_content(_first(attrs, params_keys)),
-        returns=decode_content(_first(attrs, returns_keys)),
+        params=params,
+        returns=returns,
         error=_error_of(record),
-        model=str(model) if model else None,
-        provider=str(provider) if provider else None,
-        usage=Usage.from_attributes(attrs) if kind == _kinds.LLM else Usage(),
-        cost=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
+        model=_conventions.model(attrs) if llm else None,
+        provider=_conventions.provider(attrs) if llm else None,
+        usage=Usage.from_attributes(attrs) if llm else Usage(),
+        cost=_recorded_cost(attrs) if llm else None,
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import semconv as sc
+from .. import _conventions
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,21 +41,10 @@ class Usage:
 
     @classmethod
     def from_attributes(cls, attrs: Mapping[str, Any]) -> Usage:
-        def num(key: str, fallback: str | None = None) -> int:
-            value = attrs.get(key, attrs.get(fallback) if fallback else None)
-            if isinstance(value, bool) or not isinstance(value, int | float | str):
-                return 0
-            try:
-                count = float(value)
-            except (ValueError, OverflowError):
-                return 0
-            # Whole, non-negative counts only: the cost processor leaves anything else unpriced too.
-            return int(count) if math.isfinite(count) and count >= 0 and count.is_integer() else 0
+        """The token counts a span reports under any known convention (see `agentops_otel._conventions`).
 
-        return cls(
-            num(sc.GEN_AI_USAGE_INPUT_TOKENS, sc.GEN_AI_USAGE_PROMPT_TOKENS),
-            num(sc.GEN_AI_USAGE_OUTPUT_TOKENS, sc.GEN_AI_USAGE_COMPLETION_TOKENS),
-            num(sc.GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS),
-            num(sc.GEN_AI_USAGE_CACHE_CREATION_INPUT_TOKENS),
-            num(sc.GEN_AI_USAGE_REASONING_OUTPUT_TOKENS),
-        )
+        Input counts the cache tokens, output the reasoning tokens, as the GenAI conventions do. Values
+        that are not whole, non-negative counts read as 0: the cost processor leaves such calls unpriced.
+        """
+        counts = _conventions.tokens(attrs, strict=False)
+        return cls() if counts is None else cls(*counts)

@@ -29,7 +29,15 @@ _GAP = "  "
 _MIN_EXCERPT = 12
 _ROOMY_EXCERPT = 20  # below this per excerpt, excerpts get a line of their own
 _FAILURE_MARK = "   <- caused the failure"
-_KIND_LABELS = {"tool": "Tool", "action": "Action", "agent": "Agent", "error": "Error"}
+_KIND_LABELS = {
+    "tool": "Tool",
+    "action": "Action",
+    "agent": "Agent",
+    "workflow": "Workflow",
+    "retriever": "Retriever",
+    "guardrail": "Guardrail",
+    "error": "Error",
+}
 _KIND_STYLES = {"llm": "magenta", "tool": "cyan", "action": "blue", "agent": "yellow", "error": "red"}
 _STATE_STYLES = {"Success": "bold green", "Fail": "bold red", "Indeterminate": "bold yellow", "open": "bold cyan"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -41,10 +49,11 @@ def render_timeline(session: Session, *, color: bool = False, width: int = 100) 
     width = max(width, 40)
     lines = _header(session, width)
     failing = session.failing_step
+    top = min((step.depth for step in session.steps), default=1)  # 0 when a foreign root is a step too
     for step in session.steps:
-        lines.extend(_step_line(step, width))
+        lines.extend(_step_line(step, width, top))
         if step.error is not None:
-            lines.extend(_error_line(step, width, caused_failure=failing is not None and step is failing))
+            lines.extend(_error_line(step, width, top, caused_failure=failing is not None and step is failing))
     lines.append(_end_line(session, width))
     return _to_ansi(lines) if color else "\n".join("".join(text for text, _ in line) for line in lines)
 
@@ -67,9 +76,9 @@ def _header(session: Session, width: int) -> list[Line]:
     return [_fit(name, width), _fit(facts, width)]
 
 
-def _step_line(step: Step, width: int) -> list[Line]:
+def _step_line(step: Step, width: int, top: int) -> list[Line]:
     """The step's line; its excerpts move to a second line when the first has no room for them."""
-    indent = _GAP + "  " * (step.depth - 1)
+    indent = _GAP + "  " * (step.depth - top)
     prefix: Line = [
         (_offset(step.offset_ns), "dim"),
         (indent, None),
@@ -95,12 +104,15 @@ def _excerpt_segments(excerpts: list[tuple[str, str]], room: int, *, first_gap: 
     return line
 
 
-def _error_line(step: Step, width: int, *, caused_failure: bool) -> list[Line]:
-    indent = " " * _OFFSET_WIDTH + _GAP + "  " * (step.depth - 1)
+def _error_line(step: Step, width: int, top: int, *, caused_failure: bool) -> list[Line]:
+    indent = " " * _OFFSET_WIDTH + _GAP + "  " * (step.depth - top)
     mark: Line = [(_FAILURE_MARK, "bold red")] if caused_failure else []
     room = width - len(indent) - len("Error: ") - _length(mark)
     if room < _MIN_EXCERPT and mark:  # too narrow for both: the mark goes on a line of its own
-        return [*_error_line(step, width, caused_failure=False), [(indent, None), (_FAILURE_MARK.strip(), "bold red")]]
+        return [
+            *_error_line(step, width, top, caused_failure=False),
+            [(indent, None), (_FAILURE_MARK.strip(), "bold red")],
+        ]
     error = [(indent, None), ("Error: ", "bold red"), (_shorten(_clean(str(step.error)), room), "red"), *mark]
     return [_fit(error, width)]
 

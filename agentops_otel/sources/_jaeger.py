@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import semconv as sc
+from ..cost import price_records
 from ..errors import SourceError
 from ..model import EventRecord, LinkRecord, Session, SessionSummary, SpanRecord, build_session, summarize
 from ._http import build_url, get_json
@@ -205,7 +206,7 @@ class JaegerSource:
         sessions = []
         for name in [service] if service else self._services():
             for records in self._search(name, since_ns, limit, attributes):
-                session = build_session(records)
+                session = build_session(price_records(records))
                 if all(session.root.attributes.get(k) == v for k, v in attributes.items()):
                     sessions.append(session)
         return sessions
@@ -237,7 +238,7 @@ class JaegerSource:
             trace_id = ident.lower()
         path = f"/api/v3/traces/{trace_id}" if self.v3 else f"/api/traces/{trace_id}"
         traces = self._traces(path)
-        return build_session(traces[0]) if traces else None
+        return build_session(price_records(traces[0])) if traces else None
 
     def session(self, ident: str) -> Session:
         ident = ident.strip()

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..cost import price_records
 from ..errors import SourceError
 from ..model import Session, SessionSummary, SpanRecord, build_sessions, summarize
 from ._otlp_json import ShapeError, iter_records, parse_json
@@ -104,7 +105,7 @@ class OtlpFileSource:
                 records: list[SpanRecord] = []
                 for file in files:
                     records.extend(read_records(file))
-                self._sessions = build_sessions(records)
+                self._sessions = build_sessions(price_records(records))
                 self._stamp = stamp
             return self._sessions
 

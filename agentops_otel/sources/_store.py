@@ -6,6 +6,7 @@ import os
 from collections.abc import Sequence
 
 from .._config import store_path
+from ..cost import price_records
 from ..errors import SessionNotFoundError
 from ..model import Session, SessionSummary, build_session
 from ..store import LocalStore
@@ -66,4 +67,4 @@ class StoreSource:
                     " give more characters of the id"
                 )
             trace_id = candidates[0][0]
-            return build_session(store.trace(trace_id))
+            return build_session(price_records(store.trace(trace_id)))

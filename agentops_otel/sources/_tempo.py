@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .. import semconv as sc
+from ..cost import price_records
 from ..model import Session, SessionSummary, SpanRecord, build_session, summarize
 from ._http import build_url, get_json
 from ._otlp_json import ShapeError, hex_id, records_from_document
@@ -73,7 +74,7 @@ class TempoSource:
             trace_id = _search_trace_id(hit.get("traceID") if isinstance(hit, dict) else None)
             records = self._trace(trace_id) if trace_id else None
             if records:
-                sessions.append(build_session(records))
+                sessions.append(build_session(price_records(records)))
         return sessions
 
     def sessions(
@@ -101,7 +102,7 @@ class TempoSource:
                 trace_id = None
             records = self._trace(trace_id) if trace_id else None
             if records:
-                return build_session(records)
+                return build_session(price_records(records))
         if ident:
             tagged = self._search(traceql(session_id=ident), None, 20)
             if tagged:

@@ -1,7 +1,8 @@
-"""Pipeline stages on their own: the cost processor on LLM spans, and the local store's write rate.
+"""Pipeline stages on their own: the cost processor on LLM spans and on tool spans, the compatibility
+keys (AGENTOPS_OTEL_COMPAT=all) on both, and the local store's write rate.
 
-Values: CPU microseconds per LLM span (with and without CostProcessor); spans written per CPU second
-(`wall`: per second of wall time, which includes the disk).
+Values: CPU microseconds per span (with and without CostProcessor, with and without the keys); spans
+written per CPU second (`wall`: per second of wall time, which includes the disk).
 """
 
 from __future__ import annotations
@@ -44,7 +45,32 @@ def _llm_span_call(provider: Any) -> Any:
     return call, root
 
 
-def llm_spans(with_cost: bool) -> None:
+def _tool_span_call(provider: Any) -> Any:
+    """Start and end one tool span of ours with content, inside an open session root."""
+    from opentelemetry import trace
+
+    from agentops_otel import semconv as sc
+
+    tracer = provider.get_tracer("bench")
+    session_id = str(uuid.uuid4())
+    root = tracer.start_span("session bench", attributes={sc.SESSION_ID: session_id, sc.AGENTOPS_SPAN_TYPE: "session"})
+    parent = trace.set_span_in_context(root)
+    attributes = {
+        sc.SESSION_ID: session_id,
+        sc.AGENTOPS_SPAN_TYPE: "tool",
+        sc.GEN_AI_OPERATION_NAME: "execute_tool",
+        sc.GEN_AI_TOOL_NAME: "search",
+        sc.GEN_AI_TOOL_CALL_ARGUMENTS: '{"query": "refund policy", "limit": 5}',
+        sc.GEN_AI_TOOL_CALL_RESULT: '{"hits": ["doc-1", "doc-2", "doc-3"]}',
+    }
+
+    def call() -> None:
+        tracer.start_span("execute_tool search", context=parent, attributes=attributes).end()
+
+    return call, root
+
+
+def llm_spans(with_cost: bool, compat: bool = False, spans: Any = _llm_span_call) -> None:
     from _otel import DropExporter
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -55,10 +81,15 @@ def llm_spans(with_cost: bool) -> None:
     if with_cost:
         from agentops_otel.cost import CostProcessor
 
-        provider.add_span_processor(CostProcessor([batch]))
+        extra = None
+        if compat:
+            from agentops_otel._compat import CompatKeys
+
+            extra = CompatKeys(frozenset({"openinference", "langfuse"}))
+        provider.add_span_processor(CostProcessor([batch], extra_keys=extra))
     else:
         provider.add_span_processor(batch)
-    call, root = _llm_span_call(provider)
+    call, root = spans(provider)
     emit(**per_call(call, SPANS, BATCHES), unit="us/span")
     root.end()
     provider.shutdown()
@@ -112,6 +143,10 @@ if __name__ == "__main__":
         {
             "llm-spans-plain": lambda: llm_spans(False),
             "llm-spans-cost": lambda: llm_spans(True),
+            "llm-spans-compat": lambda: llm_spans(True, compat=True),
+            "tool-spans-plain": lambda: llm_spans(False, spans=_tool_span_call),
+            "tool-spans-cost": lambda: llm_spans(True, spans=_tool_span_call),
+            "tool-spans-compat": lambda: llm_spans(True, compat=True, spans=_tool_span_call),
             "store-write": store_write,
         }
     )
