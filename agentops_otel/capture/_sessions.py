@@ -104,7 +104,8 @@ class SessionHandle:
         )
         self.root_context = self.span.get_span_context()
         self.trace_id = format(self.root_context.trace_id, "032x")
-        pipeline.recorder.hold(self.root_context.trace_id, self)
+        self._recorder = pipeline.recorder  # read back from where it was recorded, even after a re-init
+        self._recorder.hold(self.root_context.trace_id, self)
         ctx = trace.set_span_in_context(self.span, otel_context.get_current())
         self.context = otel_context.set_value(SESSION_ID_KEY, self.session_id, ctx)
         with _open_lock:
@@ -150,8 +151,7 @@ class SessionHandle:
 
     def get(self) -> Session:
         """This session as recorded so far (a fresh read model each call)."""
-        pipeline = _pipeline.current_pipeline()
-        records = pipeline.recorder.records(self.trace_id) if pipeline is not None else []
+        records = self._recorder.records(self.trace_id)
         if not records:  # sampled out or recorded elsewhere: the session as this handle knows it
             records = [self._root_as_known()]
         return build_session(records)
