@@ -1,4 +1,5 @@
-"""Step kinds: what a span is to an agent run (LLM call, tool call, action, agent, error, other).
+"""Step kinds: what a span is to an agent run (LLM call, tool call, action, agent, workflow, guardrail,
+error, other).
 
 The one home of the rule, read by the model, the cost processor, the store's derived columns and the
 pipeline: an explicit `agentops.span.type` wins, else the GenAI `gen_ai.operation.name` decides.
@@ -16,10 +17,12 @@ TOOL: Final = sc.SpanTypeValues.TOOL.value
 ACTION: Final = sc.SpanTypeValues.ACTION.value
 AGENT: Final = sc.SpanTypeValues.AGENT.value
 ERROR: Final = sc.SpanTypeValues.ERROR.value
+WORKFLOW: Final = sc.SpanTypeValues.WORKFLOW.value
+GUARDRAIL: Final = sc.SpanTypeValues.GUARDRAIL.value
 OTHER: Final = sc.SpanTypeValues.OTHER.value
 SESSION: Final = sc.SpanTypeValues.SESSION.value  # a session root: never a step itself
 
-STEP_KINDS: Final = (LLM, TOOL, ACTION, AGENT, ERROR, OTHER)
+STEP_KINDS: Final = (LLM, TOOL, ACTION, AGENT, WORKFLOW, GUARDRAIL, ERROR, OTHER)
 
 # Plain strings (not enum members) so that set lookups on the per-span path stay cheap.
 LLM_OPERATIONS: Final = frozenset(
@@ -36,6 +39,7 @@ OPERATION_KINDS: Final[Mapping[str, str]] = {
     sc.GenAiOperationNameValues.EXECUTE_TOOL.value: TOOL,
     sc.GenAiOperationNameValues.INVOKE_AGENT.value: AGENT,
     sc.GenAiOperationNameValues.CREATE_AGENT.value: AGENT,
+    sc.GenAiOperationNameValues.INVOKE_WORKFLOW.value: WORKFLOW,
 }
 
 

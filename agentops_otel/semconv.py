@@ -7,6 +7,13 @@ from typing import Final
 UPSTREAM_SEMCONV_VERSION: Final = "1.44.0"
 
 # Our attributes (agentops.*)
+AGENTOPS_SESSION_END_STATE_GIVEN: Final = "agentops.session.end_state_given"
+AGENTOPS_SESSION_AUTO_STARTED: Final = "agentops.session.auto_started"
+AGENTOPS_ENTITY_VERSION: Final = "agentops.entity.version"
+AGENTOPS_STEP_TAGS: Final = "agentops.step.tags"
+AGENTOPS_GUARDRAIL_SPEC: Final = "agentops.guardrail.spec"
+AGENTOPS_COST_GIVEN: Final = "agentops.cost.given"
+AGENTOPS_ERROR_CODE: Final = "agentops.error.code"
 AGENTOPS_COST_USD: Final = "agentops.cost.usd"
 AGENTOPS_COST_INPUT_USD: Final = "agentops.cost.input_usd"
 AGENTOPS_COST_OUTPUT_USD: Final = "agentops.cost.output_usd"
@@ -39,6 +46,7 @@ AGENTOPS_TEST_NODE_ID: Final = "agentops.test.node_id"
 AGENTOPS_VARIATION_PHRASING: Final = "agentops.variation.phrasing"
 
 # Upstream attributes we rely on (OpenTelemetry semantic conventions 1.44.0)
+GEN_AI_WORKFLOW_NAME: Final = "gen_ai.workflow.name"
 SESSION_ID: Final = "session.id"
 GEN_AI_OPERATION_NAME: Final = "gen_ai.operation.name"
 GEN_AI_PROVIDER_NAME: Final = "gen_ai.provider.name"
@@ -119,6 +127,8 @@ class SpanTypeValues(StrEnum):
     AGENT = "agent"
     LLM = "llm"
     ERROR = "error"
+    WORKFLOW = "workflow"
+    GUARDRAIL = "guardrail"
     OTHER = "other"
 
 
@@ -140,6 +150,7 @@ class GenAiOperationNameValues(StrEnum):
     EXECUTE_TOOL = "execute_tool"
     INVOKE_AGENT = "invoke_agent"
     CREATE_AGENT = "create_agent"
+    INVOKE_WORKFLOW = "invoke_workflow"
 
 
 class GenAiProviderNameValues(StrEnum):

@@ -30,7 +30,7 @@ from opentelemetry.trace import StatusCode
 from .. import _kinds
 from .. import semconv as sc
 from .._internal import internal_error
-from ._quote import Quote
+from ._quote import Quote, given_quote
 from ._spans import cost_attributes, model_of, provider_of, role_of, tokens_of, with_attributes
 from ._totals import SessionTotalsTable
 
@@ -136,6 +136,8 @@ class CostProcessor(SpanProcessor):
             return span
         role = role_of(view)
         if role is None:
+            if view.get(sc.AGENTOPS_COST_GIVEN) is True:  # @tool(cost=...): counts toward the session's cost
+                self._add_given(dict(view), None, llm_call=False)
             return span
         attrs = dict(view)  # one copy: cheaper lookups from here on, and the copy's attributes
         session_id = attrs.get(sc.SESSION_ID)
@@ -153,6 +155,8 @@ class CostProcessor(SpanProcessor):
         except ValueError as exc:
             tokens, quote = None, str(exc)
         else:
+            if attrs.get(sc.AGENTOPS_COST_GIVEN) is True and self._add_given(attrs, tokens):
+                return with_attributes(span, attrs)  # LLMEvent(cost=...): the application's figure stands
             quote = self.pricer.quote(provider_of(attrs), model_of(attrs), tokens, span.start_time)
         if tokens is None and _refused(span, attrs):
             # The provider answered with an error status and no usage: such requests are not billed.
@@ -162,6 +166,16 @@ class CostProcessor(SpanProcessor):
         if session_id:
             self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)
         return with_attributes(span, attrs)
+
+    def _add_given(self, attrs: dict, tokens: Any, llm_call: bool = True) -> bool:
+        """Add a cost the application gave to its session's totals; False when it is not an amount."""
+        quote = given_quote(attrs.get(sc.AGENTOPS_COST_USD), str(attrs.get(sc.AGENTOPS_COST_SOURCE)))  # type: ignore[arg-type]
+        if quote is None:
+            return False
+        session_id = attrs.get(sc.SESSION_ID)
+        if session_id:
+            self._totals.add(str(session_id), tokens, quote, llm_call)
+        return True
 
     def shutdown(self) -> None:
         self.downstream.shutdown()

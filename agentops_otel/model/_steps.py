@@ -196,6 +196,8 @@ def _name(kind: str, record: SpanRecord, model: Any) -> str:
         return str(attrs.get(sc.GEN_AI_TOOL_NAME) or record.name.removeprefix("execute_tool "))
     if kind == _kinds.AGENT:
         return str(attrs.get(sc.GEN_AI_AGENT_NAME) or record.name.removeprefix("invoke_agent "))
+    if kind == _kinds.WORKFLOW:
+        return str(attrs.get(sc.GEN_AI_WORKFLOW_NAME) or record.name.removeprefix("invoke_workflow "))
     return str(attrs.get(sc.AGENTOPS_ACTION_TYPE) or attrs.get(sc.ERROR_TYPE) or record.name)
 
 
