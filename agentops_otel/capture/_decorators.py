@@ -155,9 +155,16 @@ def _bound_arguments(
     try:
         if signature is None:
             raise TypeError
-        return dict(signature.bind_partial(*args, **kwargs).arguments)
+        bound = signature.bind_partial(*args, **kwargs)
     except TypeError:  # the call will fail the same way in the function itself
         return {"args": list(args), "kwargs": kwargs}
+    bound.apply_defaults()  # what the call ran with, as AgentOps records it: `add(2)` is {x: 2, y: 3}
+    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    return {
+        name: value
+        for name, value in bound.arguments.items()
+        if value or signature.parameters[name].kind not in variadic  # no empty *args / **kwargs
+    }
 
 
 def _routed(signatures: dict[bool, inspect.Signature | None], wrapped: Any, kwargs: dict[str, Any]) -> Any:
