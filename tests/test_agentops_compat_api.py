@@ -593,3 +593,27 @@ def test_a_session_built_from_spans_counts_given_costs_only_once_summed():
     )
     spans = handle.end().spans
     assert build_session(spans).cost == pytest.approx(1.05)
+
+
+def test_the_smaller_agentops_calls():
+    inherited = str(uuid.uuid4())
+    handle = agentops.start_session(inherited_session_id=inherited)
+    assert handle.session_id == inherited
+    agent_id = handle.create_agent("scout")
+    assert agentops.end_session(handle, end_state="Failure").end_state == "Fail"  # 0.4: the session first
+    (created,) = handle.get().steps
+    assert (created.kind, created.name, created.attributes[sc.GEN_AI_AGENT_ID]) == ("agent", "scout", agent_id)
+
+    @agentops.record_function("legacy")
+    def legacy():
+        return 1
+
+    @agentops.track_endpoint(name="endpoint")
+    def endpoint():
+        return legacy()
+
+    assert endpoint() == 1
+    session = agentops.get_session()
+    assert session.name == "endpoint" and [s.name for s in session.steps] == ["legacy"]
+    agentops.set_api_key("k-1")
+    assert agentops.get_api_key() == "k-1" and agentops.check_agentops_update() is None

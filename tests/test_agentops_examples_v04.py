@@ -375,3 +375,29 @@ def test_a_trace_without_llm_calls_fails_validation_as_theirs_does(tmp_path):
     assert lines[0] == "1"
     assert lines[1].startswith("refused: No LLM activity detected in trace")
     assert lines[2] == "no trace: No trace ID found. Provide either trace_id or trace_context parameter."
+
+
+def test_init_exporter_and_processor_get_the_spans_with_their_cost(tmp_path):
+    # AgentOps 0.4 accepts init(exporter=..., processor=...) (and ignores them); ours send spans there too.
+    result, (session,) = run_program(
+        """
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        import agentops_otel as agentops
+        from agentops_otel import LLMEvent, semconv as sc
+
+        batched, direct = InMemorySpanExporter(), InMemorySpanExporter()
+        agentops.init(exporter=batched, processor=SimpleSpanProcessor(direct), auto_start_session=False)
+        agentops.init(exporter=batched)  # again: still once
+        with agentops.start_trace("exported"):
+            agentops.record(LLMEvent(model="gpt-4o", prompt="p", completion="c", prompt_tokens=1000,
+                                     completion_tokens=10))
+        agentops.shutdown()
+        for exporter in (batched, direct):
+            print(sorted((s.name, s.attributes.get(sc.AGENTOPS_COST_STATUS)) for s in exporter.get_finished_spans()))
+        """,
+        tmp_path,
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0] == lines[1] == "[('chat gpt-4o', 'priced'), ('session exported', None)]"
+    assert session.name == "exported"

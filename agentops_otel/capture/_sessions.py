@@ -63,16 +63,17 @@ def start_session(
 
 
 def end_session(
-    end_state: Any = "Success", end_state_reason: str | None = None, video: Any = None, **kwargs: Any
+    session_or_state: Any = None, end_state_reason: str | None = None, video: Any = None, **kwargs: Any
 ) -> Session | None:
     """End the innermost active session of this context (or the session given first, as AgentOps 0.4
-    allows). Returns it as a Session, or None if there is none. Any end state is accepted (see
-    `SessionHandle.close`)."""
-    if isinstance(end_state, SessionHandle):
-        handle: SessionHandle | None = end_state
-        end_state = kwargs.pop("end_state", "Success")
+    allows: `end_session(session, end_state="Fail")`), Success unless told otherwise. Returns it as a
+    Session, or None if there is none. Any end state is accepted (see `SessionHandle.close`)."""
+    end_state = kwargs.pop("end_state", None)
+    if isinstance(session_or_state, SessionHandle):
+        handle: SessionHandle | None = session_or_state
     else:
         handle = current_handle()
+        end_state = session_or_state if session_or_state is not None else end_state
     if handle is None:
         _log.warning("end_session() called with no active session in this context")
         return None
