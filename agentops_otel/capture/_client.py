@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from . import _agentops_init, _scope
 from ._agents import record_agent_created
 from ._events import record
+from ._handle import SessionHandle
 from ._lifecycle import init, stop_instrumenting
 from ._sessions import end_all_sessions, end_session, get_session, start_session
 
@@ -26,20 +27,23 @@ def check_agentops_update() -> None:
 
 def add_tags(tags: str | Sequence[str]) -> None:
     """Add tags to the current session (a string is one tag)."""
-    handle = _scope.current_handle()
-    if handle is None:
-        _log.warning("add_tags() called with no active session in this context")
-        return
-    handle.add_tags(tags)
+    handle = _current("add_tags")
+    if handle is not None:
+        handle.add_tags(tags)
 
 
 def set_tags(tags: str | Sequence[str]) -> None:
     """Replace the current session's tags."""
+    handle = _current("set_tags")
+    if handle is not None:
+        handle.set_tags(tags)
+
+
+def _current(function: str) -> SessionHandle | None:
     handle = _scope.current_handle()
     if handle is None:
-        _log.warning("set_tags() called with no active session in this context")
-        return
-    handle.set_tags(tags)
+        _log.warning("%s() called with no active session in this context", function)
+    return handle
 
 
 def create_agent(name: str, agent_id: str | None = None) -> str:

@@ -158,12 +158,15 @@ def _bound_arguments(
         bound = signature.bind_partial(*args, **kwargs)
     except TypeError:  # the call will fail the same way in the function itself
         return {"args": list(args), "kwargs": kwargs}
-    bound.apply_defaults()  # what the call ran with, as AgentOps records it: `add(2)` is {x: 2, y: 3}
-    variadic = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    arguments = bound.arguments
+    if len(arguments) == len(signature.parameters):
+        return dict(arguments)
+    # What the call ran with, as AgentOps records it: `add(2)` is {x: 2, y: 3}. No empty *args / **kwargs.
+    empty = inspect.Parameter.empty
     return {
-        name: value
-        for name, value in bound.arguments.items()
-        if value or signature.parameters[name].kind not in variadic  # no empty *args / **kwargs
+        name: arguments.get(name, parameter.default)
+        for name, parameter in signature.parameters.items()
+        if name in arguments or parameter.default is not empty
     }
 
 

@@ -108,14 +108,8 @@ class AgentOpsSession:
 
     @property
     def event_counts(self) -> dict[str, int]:
-        session = self.get()
-        return {
-            "llms": len(session.llm_events),
-            "tools": len(session.tool_events),
-            "actions": len(session.action_events),
-            "errors": len(session.error_events),
-            "apis": 0,
-        }
+        llms, tools, actions, errors = _counts(self.get())
+        return {"llms": llms, "tools": tools, "actions": actions, "errors": errors, "apis": 0}
 
     # AgentOps 0.4 TraceContext attributes
     @property
@@ -163,11 +157,12 @@ class AgentOpsSession:
     def get_analytics(self) -> dict[str, Any]:
         """AgentOps' six figures, from what this session recorded."""
         session = self.get()
+        llms, tools, actions, errors = _counts(session)
         return {
-            "LLM calls": len(session.llm_events),
-            "Tool calls": len(session.tool_events),
-            "Actions": len(session.action_events),
-            "Errors": len(session.error_events),
+            "LLM calls": llms,
+            "Tool calls": tools,
+            "Actions": actions,
+            "Errors": errors,
             "Duration": format_duration(session.duration if session.duration is not None else _open_for(session)),
             "Cost": format_cost(session.cost_lower_bound),
         }
@@ -214,6 +209,11 @@ class AgentOpsSession:
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         self.__exit__(exc_type, exc, tb)
+
+
+def _counts(session: Session) -> tuple[int, int, int, int]:
+    """LLM calls, tool calls, actions and errors, as AgentOps counts its events."""
+    return len(session.llm_events), len(session.tool_events), len(session.action_events), len(session.error_events)
 
 
 def _open_for(session: Session) -> float:
