@@ -20,6 +20,7 @@ from .. import semconv as sc
 from .._format import usd
 from ..errors import AgentOpsOtelError
 from ..model import build_session
+from . import _scope
 
 
 class ValidationError(AgentOpsOtelError):
@@ -34,6 +35,12 @@ def _trace_id(trace_id: str | None, trace_context: Any) -> str:
         context = span.get_span_context() if span is not None else None
     else:
         context = trace.get_current_span().get_span_context()
+        last = _scope.last_started.get()
+        if not context.is_valid and last is not None:
+            # AgentOps' init trace stays current around the traces started in it, so their examples end
+            # with `validate_trace_spans(trace_context=None)` after `end_trace(tracer)`: the trace this
+            # context worked with last is the one they mean.
+            context = last.root_context
     if context is None or not context.is_valid:
         raise ValueError("No trace ID found. Provide either trace_id or trace_context parameter.")
     return format(context.trace_id, "032x")
@@ -49,7 +56,8 @@ def validate_trace_spans(
     api_key: str | None = None,
 ) -> dict[str, Any]:
     """Check the spans recorded for a trace (the one given, else `trace_context`'s, else the current
-    span's); returns AgentOps' result dict, raises ValidationError when the check fails."""
+    span's, else the session last started here); returns AgentOps' result dict, raises ValidationError
+    when the check fails and ValueError when there is no trace to check."""
     del max_retries, retry_delay, api_key  # our spans are local: nothing to fetch, wait for or sign in to
     wanted = _trace_id(trace_id, trace_context)
     pipeline = _pipeline.current_pipeline()
