@@ -98,7 +98,7 @@ def test_recorded_events_actions_tools_and_errors(llm_server, tmp_path):
     )
     assert result.stdout.strip() == "5"
     assert session.kinds == ["action", "llm", "action", "error"]
-    assert session.session.action_events[0].params == {"x": 2, "y": 3}
+    assert session.session.action_events[0].params == {"x": 2}  # as passed (AgentOps adds the default y=3)
     error = session.session.steps[-1]
     assert error.name == "ZeroDivisionError" and error.error.message == "division by zero"
     assert "1 / 0" in error.error.stacktrace  # the stack of the caught exception

@@ -155,19 +155,10 @@ def _bound_arguments(
     try:
         if signature is None:
             raise TypeError
-        bound = signature.bind_partial(*args, **kwargs)
+        # The arguments as passed (AgentOps fills in defaults too; assertions and playback read these).
+        return dict(signature.bind_partial(*args, **kwargs).arguments)
     except TypeError:  # the call will fail the same way in the function itself
         return {"args": list(args), "kwargs": kwargs}
-    arguments = bound.arguments
-    if len(arguments) == len(signature.parameters):
-        return dict(arguments)
-    # What the call ran with, as AgentOps records it: `add(2)` is {x: 2, y: 3}. No empty *args / **kwargs.
-    empty = inspect.Parameter.empty
-    return {
-        name: arguments.get(name, parameter.default)
-        for name, parameter in signature.parameters.items()
-        if name in arguments or parameter.default is not empty
-    }
 
 
 def _routed(signatures: dict[bool, inspect.Signature | None], wrapped: Any, kwargs: dict[str, Any]) -> Any:
