@@ -4,7 +4,10 @@ LLM server: each records the sessions, steps, end states, tags and tokens AgentO
 
 from __future__ import annotations
 
+import shutil
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -392,3 +395,25 @@ def test_answers(question):
         ["suite", "test_answers[password]"],
     ]
     assert all(s.kinds == ["llm"] and s.end_state == "Success" for s in sessions)
+
+
+@pytest.mark.parametrize(("variable", "sessions_expected"), [(None, 0), ("true", 1)])
+def test_recording_started_without_init_starts_no_session_unless_asked(tmp_path, variable, sessions_expected):
+    # `opentelemetry-instrument python app.py` builds our pipeline without the application calling init().
+    launcher = shutil.which("opentelemetry-instrument", path=str(Path(sys.executable).parent))
+    assert launcher, "opentelemetry-instrument is not installed next to this Python"
+    env = {"OTEL_PYTHON_DISABLED_INSTRUMENTATIONS": "openai,agentops_openai,agentops_anthropic"}  # no LLM here
+    if variable:
+        env["AGENTOPS_AUTO_START_SESSION"] = variable
+    _, sessions = run_program(
+        f"""
+        import subprocess, sys
+        app = "from opentelemetry import trace; trace.get_tracer('app').start_span('work').end()"
+        sys.exit(subprocess.run([{launcher!r}, sys.executable, "-c", app]).returncode)
+        """,
+        tmp_path,
+        env=env,
+    )
+    assert len(sessions) == sessions_expected
+    if sessions:
+        assert sessions[0].auto_started and sessions[0].steps == [("other", "work", 1)]
