@@ -6,9 +6,11 @@
         ...                                      # LLM calls, @agentops.tool / @agentops.action steps
     agentops.get_session().cost
 
-`__all__` is what a new user needs to learn. Every name AgentOps' SDK offers (`record_tool`,
-`record_action`, `end_all_sessions`, ...) stays importable from here too, so code written for
-AgentOps runs with `import agentops_otel as agentops`; playback's types live in `agentops_otel.playback`.
+`__all__` is what a new user needs to learn. Every name AgentOps' SDK offers, 0.3 and 0.4 (`record_tool`,
+`start_trace`, `TraceState`, `validate_trace_spans`, ...), is importable from here too, so code written
+for AgentOps runs with `import agentops_otel as agentops` (README: the compatibility table); playback's
+types live in `agentops_otel.playback`. AgentOps' `agentops.Session` is our `SessionHandle`: `Session`
+here is the read model.
 
 Names are imported on first use, so `import agentops_otel` (and our pytest plugin, which every pytest
 run loads) costs nothing until the API is used.
@@ -44,9 +46,17 @@ if TYPE_CHECKING:
     from .playback import playback
 
 _CAPTURE = (
-    "ActionEvent", "ErrorEvent", "LLMEvent", "SessionHandle", "ToolEvent", "action", "agent", "end_all_sessions",
-    "end_session", "get_session", "init", "record", "record_action", "record_tool", "session", "shutdown",
-    "start_session", "tool",
+    # ours
+    "ActionEvent", "ErrorEvent", "LLMEvent", "SessionHandle", "ToolEvent", "action", "agent", "end_session",
+    "get_session", "init", "record", "session", "shutdown", "start_session", "tool",
+    # AgentOps 0.3
+    "Client", "EndState", "Event", "add_tags", "check_agentops_update", "configure", "create_agent",
+    "end_all_sessions", "get_api_key", "logger", "record_action", "record_function", "record_tool", "set_api_key",
+    "set_parent_key", "set_tags", "stop_instrumenting", "track_agent",
+    # AgentOps 0.4
+    "ERROR", "SUCCESS", "UNSET", "TraceContext", "TraceState", "ValidationError", "end_trace", "get_client",
+    "guardrail", "operation", "print_validation_summary", "start_trace", "task", "trace", "track_endpoint",
+    "track_tool", "update_trace_metadata", "validate_trace_spans", "workflow",
 )  # fmt: skip
 _PLAYBACK = (
     "PlaybackDivergence", "PlaybackError", "RecordedStep", "RecordedToolError", "Recording", "load_recording",

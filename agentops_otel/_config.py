@@ -25,6 +25,8 @@ ENV_SOURCE = "AGENTOPS_OTEL_SOURCE"  # default trace source of the CLI
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"  # upstream's, parsed here only
 ENV_SIGNALS = "AGENTOPS_OTEL_HANDLE_SIGNALS"  # "false": no SIGTERM/SIGHUP handlers (sessions end at exit only)
+# AgentOps' own name (code written for AgentOps sets it): init() starts a session by itself unless false.
+ENV_AUTO_START_SESSION = "AGENTOPS_AUTO_START_SESSION"
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"  # "true": our own internal errors are raised instead of logged (our tests)
 ENV_COMPAT = "AGENTOPS_OTEL_COMPAT"  # e.g. "openinference,langfuse": also write the keys those UIs read
 COMPAT_TARGETS = ("openinference", "langfuse")

@@ -24,13 +24,54 @@ STATUSES: Final = (*END_STATES, OPEN)
 _BY_LOWER = {s.lower(): s for s in STATUSES}
 
 
-def known_end_state(value: Any) -> str | None:
-    """The canonical end state for a user's spelling (any case, an enum with `.value`); None if unknown."""
-    text = getattr(value, "value", value)
-    if not isinstance(text, str):
-        return None
-    found = _BY_LOWER.get(text.strip().lower())
+# AgentOps' other spellings: 0.3's docs ("Failure", "Error"), 0.4's TraceState and OpenTelemetry's StatusCode
+# names, as str() prints them ("TraceState.ERROR", "StatusCode.OK") or as their member names.
+_ALIASES = {
+    **dict.fromkeys(("ok", "succeeded", "successful", "completed"), SUCCESS),
+    **dict.fromkeys(("failure", "failed", "error", "errored"), FAIL),
+    "unset": INDETERMINATE,
+}
+_ENUM_PREFIXES = ("statuscode.", "tracestate.", "endstate.")
+
+
+def _canonical(text: str) -> str | None:
+    key = text.strip().lower()
+    for prefix in _ENUM_PREFIXES:
+        key = key.removeprefix(prefix)
+    found = _BY_LOWER.get(key) or _ALIASES.get(key)
     return found if found != OPEN else None
+
+
+def known_end_state(value: Any) -> str | None:
+    """The canonical end state for a user's spelling, or None if unknown.
+
+    Any case; AgentOps' spellings ("Error", "Failure", "SUCCESS", "UNSET", "StatusCode.ERROR"); enums by
+    member name or `.value` (AgentOps' EndState and TraceState, OpenTelemetry's StatusCode), nested too.
+    """
+    for _ in range(3):  # TraceState.ERROR.value is StatusCode.ERROR, whose .value is a number
+        if isinstance(value, str):
+            return _canonical(value)
+        name = getattr(value, "name", None)
+        if isinstance(name, str) and (found := _canonical(name)) is not None:
+            return found
+        if not hasattr(value, "value"):
+            return None
+        value = value.value
+    return None
+
+
+def read_end_state(value: Any) -> tuple[str, str | None]:
+    """(canonical end state, the spelling as given when it is not one we know).
+
+    Never raises: an unknown state (AgentOps 0.4 accepts any string, e.g. "Escalation_Required") is
+    Indeterminate, and the caller keeps what was given. None means the default, Success.
+    """
+    if value is None:
+        return SUCCESS, None
+    found = known_end_state(value)
+    if found is not None:
+        return found, None
+    return INDETERMINATE, value if isinstance(value, str) else str(value)
 
 
 def parse_status(value: str) -> str:

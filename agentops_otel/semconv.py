@@ -7,6 +7,13 @@ from typing import Final
 UPSTREAM_SEMCONV_VERSION: Final = "1.44.0"
 
 # Our attributes (agentops.*)
+AGENTOPS_SESSION_END_STATE_GIVEN: Final = "agentops.session.end_state_given"
+AGENTOPS_SESSION_AUTO_STARTED: Final = "agentops.session.auto_started"
+AGENTOPS_ENTITY_VERSION: Final = "agentops.entity.version"
+AGENTOPS_STEP_TAGS: Final = "agentops.step.tags"
+AGENTOPS_GUARDRAIL_SPEC: Final = "agentops.guardrail.spec"
+AGENTOPS_COST_GIVEN: Final = "agentops.cost.given"
+AGENTOPS_ERROR_CODE: Final = "agentops.error.code"
 AGENTOPS_COST_USD: Final = "agentops.cost.usd"
 AGENTOPS_COST_INPUT_USD: Final = "agentops.cost.input_usd"
 AGENTOPS_COST_OUTPUT_USD: Final = "agentops.cost.output_usd"
@@ -202,6 +209,8 @@ class SpanTypeValues(StrEnum):
     AGENT = "agent"
     LLM = "llm"
     ERROR = "error"
+    WORKFLOW = "workflow"
+    GUARDRAIL = "guardrail"
     OTHER = "other"
 
 

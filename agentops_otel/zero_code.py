@@ -37,9 +37,9 @@ class AgentOpsConfigurator(_BaseConfigurator):
     """Builds the agentops_otel pipeline from the environment (as `agentops_otel.init()` does)."""
 
     def _configure(self, **kwargs: Any) -> None:
-        from . import init
+        from .capture._lifecycle import ensure_started
 
-        init()
+        ensure_started()  # as init() does, but no session of its own unless AGENTOPS_AUTO_START_SESSION asks
 
 
 def _libraries(instrumentor: Any) -> set[str]:

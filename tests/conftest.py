@@ -38,6 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     store_dir = Path(tempfile.mkdtemp(prefix="agentops-otel-tests-"))
     os.environ.setdefault("AGENTOPS_OTEL_STORE_PATH", str(store_dir / "traces.db"))
     os.environ.setdefault("AGENTOPS_OTEL_DEBUG", "1")  # our own bugs surface in tests instead of being logged
+    # Tests share one process and context: a session auto-started by whichever test calls init() first
+    # would be current in all the others. Tests of auto-start run their programs in a process of their own.
+    os.environ.setdefault("AGENTOPS_AUTO_START_SESSION", "false")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -7,7 +7,6 @@ from opentelemetry import trace
 
 import agentops_otel as agentops
 from agentops_otel import ActionEvent, ErrorEvent, LLMEvent, ToolEvent, record_action
-from agentops_otel.errors import ConfigurationError
 from tests._capture import ensure_pipeline
 
 
@@ -110,11 +109,14 @@ def test_record_rejects_what_is_not_an_event():
         agentops.record({"action_type": "x"})
 
 
-def test_an_unknown_end_state_says_which_are_valid():
+def test_an_unknown_end_state_never_raises_and_is_kept_as_given(caplog):
     handle = agentops.start_session()
-    with pytest.raises(ConfigurationError, match="Success, Fail, Indeterminate"):
-        handle.end("Done")
-    assert handle.end("success").end_state == "Success"  # case-insensitive, as AgentOps accepted
+    session = handle.end("Done", "the batch finished")  # AgentOps 0.4 accepts any string
+    assert session.end_state == "Indeterminate"
+    assert session.end_state_reason == "Done: the batch finished"
+    assert session.root.attributes[agentops.semconv.AGENTOPS_SESSION_END_STATE_GIVEN] == "Done"
+    assert "'Done' is not one of Success, Fail, Indeterminate" in caplog.text
+    assert agentops.start_session().end("success").end_state == "Success"  # case-insensitive, as AgentOps accepted
 
 
 def test_end_session_twice_changes_nothing():

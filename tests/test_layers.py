@@ -58,6 +58,8 @@ LAYERS: dict[str, int] = {
     "agentops_otel.cli": 6,
     "agentops_otel.zero_code": 6,
     "agentops_otel.demo": 6,
+    "agentops_otel.sdk": 6,  # AgentOps' import paths (agentops.sdk.decorators) over capture
+    "agentops_otel.enums": 6,
     "agentops_otel": 6,  # the facade: agentops_otel/__init__.py itself
 }
 

@@ -1,17 +1,32 @@
 """AgentOps-style events: `record(ActionEvent(...))` and friends, each a step span in the current
-session with the attributes an automatic one would have."""
+session with the attributes an automatic one would have.
+
+As in AgentOps, an event is stamped when it is created (`init_timestamp`) and ends when it is recorded
+(`end_timestamp`, unless set), so an event created before the work it describes has its real duration.
+"""
 
 from __future__ import annotations
 
+import traceback
+import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import _tool_calls as tool_calls
 from .. import semconv as sc
+from .._context import SESSION_ID_KEY
+from ..errors import ConfigurationError
 from ._spans import content_attributes, record_error, tracer
+
+USER_COST_SOURCE = "user"  # agentops.cost.source of a cost the application gave
+
+
+def _now() -> str:
+    return datetime.now(tz=UTC).isoformat()  # AgentOps' timestamp format
 
 
 def _ns(value: Any) -> int | None:
@@ -29,10 +44,15 @@ def _ns(value: Any) -> int | None:
 
 @dataclass
 class _Event:
-    init_timestamp: Any = field(default=None, kw_only=True)
+    init_timestamp: Any = field(default_factory=_now, kw_only=True)
     end_timestamp: Any = field(default=None, kw_only=True)
     agent_id: Any = field(default=None, kw_only=True)  # accepted for AgentOps compatibility
+    id: Any = field(default_factory=uuid.uuid4, kw_only=True)
+    session_id: Any = field(default=None, kw_only=True)  # set by record()
     span_id: str | None = field(default=None, init=False)  # set by record()
+
+
+Event = _Event  # AgentOps' name of the base class
 
 
 @dataclass
@@ -42,6 +62,7 @@ class ActionEvent(_Event):
     returns: Any = None
     logs: Any = None
     screenshot: Any = None  # accepted for AgentOps compatibility; not recorded
+    event_type: str = field(default="actions", kw_only=True)
 
 
 @dataclass
@@ -51,6 +72,7 @@ class ToolEvent(_Event):
     returns: Any = None
     logs: Any = None
     tool_call_id: str | None = None  # the model's tool call this answers (gen_ai.tool.call.id)
+    event_type: str = field(default="tools", kw_only=True)
 
 
 @dataclass
@@ -62,7 +84,14 @@ class LLMEvent(_Event):
     completion_tokens: int | None = None
     provider: str | None = None
     thread_id: Any = None  # accepted for AgentOps compatibility
-    cost: float | None = None  # accepted for AgentOps compatibility; cost comes from the price tables
+    cost: float | None = None  # USD; recorded as given (agentops.cost.source "user") instead of priced
+    event_type: str = field(default="llms", kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.cost is not None and (
+            isinstance(self.cost, bool) or not isinstance(self.cost, int | float) or not self.cost >= 0
+        ):
+            raise ConfigurationError(f"LLMEvent(cost=...) must be an amount in USD >= 0, got {self.cost!r}")
 
 
 @dataclass
@@ -73,6 +102,22 @@ class ErrorEvent(_Event):
     code: str | None = None
     details: Any = None
     logs: Any = None
+    event_type: str = field(default="errors", kw_only=True)
+
+    def __post_init__(self) -> None:
+        exc = self.exception
+        if exc is not None:  # as AgentOps fills them; the exception itself is recorded with its stack
+            self.error_type = self.error_type or type(exc).__name__
+            if self.details is None:
+                self.details = str(exc)
+            if self.logs is None:
+                self.logs = "".join(traceback.format_exception(exc))
+        if self.end_timestamp is None:
+            self.end_timestamp = self.init_timestamp  # an error happens at one moment
+
+    @property
+    def timestamp(self) -> Any:
+        return self.init_timestamp
 
 
 def _messages(value: Any, role: str) -> Any:
@@ -82,8 +127,9 @@ def _messages(value: Any, role: str) -> Any:
     return value
 
 
-def record(event: _Event) -> _Event:
-    """Record an event as a step span of the current session (or a free span outside any)."""
+def record(event: _Event, context: otel_context.Context | None = None) -> _Event:
+    """Record an event as a step span of the current session (or of the session whose `context` is
+    given; a free span outside any)."""
     tr = tracer()
     if tr is None:
         return event
@@ -120,6 +166,11 @@ def record(event: _Event) -> _Event:
             attrs[sc.GEN_AI_USAGE_OUTPUT_TOKENS] = int(event.completion_tokens)
         content_attributes(sc.GEN_AI_INPUT_MESSAGES, _messages(event.prompt, "user"), attrs)
         content_attributes(sc.GEN_AI_OUTPUT_MESSAGES, _messages(event.completion, "assistant"), attrs)
+        if event.cost is not None:
+            attrs[sc.AGENTOPS_COST_USD] = float(event.cost)
+            attrs[sc.AGENTOPS_COST_STATUS] = sc.CostStatusValues.PRICED.value
+            attrs[sc.AGENTOPS_COST_SOURCE] = USER_COST_SOURCE
+            attrs[sc.AGENTOPS_COST_GIVEN] = True
     elif isinstance(event, ErrorEvent):
         exc = event.exception
         error_type = event.error_type or (type(exc).__qualname__ if exc is not None else "Error")
@@ -128,17 +179,22 @@ def record(event: _Event) -> _Event:
         attrs[sc.ERROR_TYPE] = error_type
         if event.details is not None:
             attrs[sc.AGENTOPS_ERROR_DETAILS] = str(event.details)
+        if event.code is not None:
+            attrs[sc.AGENTOPS_ERROR_CODE] = str(event.code)
         trigger = event.trigger_event
         if trigger is not None and trigger.span_id:
             attrs[sc.AGENTOPS_ERROR_TRIGGER_SPAN_ID] = trigger.span_id
     else:
         raise TypeError(f"record() takes an ActionEvent, ToolEvent, LLMEvent or ErrorEvent, not {type(event).__name__}")
-    span = tr.start_span(name, kind=kind, attributes=attrs, start_time=_ns(event.init_timestamp))
+    span = tr.start_span(name, context=context, kind=kind, attributes=attrs, start_time=_ns(event.init_timestamp))
     if isinstance(event, ErrorEvent):
         if event.exception is not None:
             record_error(span, event.exception)
         else:
             span.set_status(Status(StatusCode.ERROR, str(event.details or name)))
     event.span_id = format(span.get_span_context().span_id, "016x")
+    event.session_id = otel_context.get_value(SESSION_ID_KEY, context)
+    if event.end_timestamp is None:
+        event.end_timestamp = _now()
     span.end(end_time=_ns(event.end_timestamp))
     return event

@@ -1,8 +1,8 @@
 """`init()` and `shutdown()`: the whole recording lifecycle of a process.
 
 `init()` builds the pipeline (provider, processors, exporters: `agentops_otel._pipeline`), instruments
-the LLM client libraries, starts a session when asked, and makes sure open sessions end and every span
-is flushed at exit, in forked children and in multiprocessing workers too.
+the LLM client libraries, starts a session as AgentOps does (`_agentops_init`), and makes sure open
+sessions end and every span is flushed at exit, in forked children and in multiprocessing workers too.
 """
 
 from __future__ import annotations
@@ -25,25 +25,8 @@ from ._exit import install_exit_hooks as _install_exit_hooks
 
 _log = logging.getLogger("agentops_otel")
 
-# Keyword arguments of AgentOps' init() that mean nothing here; accepted so AgentOps code runs unchanged.
-_AGENTOPS_INIT_KWARGS = frozenset(
-    {
-        "endpoint",
-        "max_wait_time",
-        "max_queue_size",
-        "skip_auto_end_session",
-        "env_data_opt_out",
-        "inherited_session_id",
-        "log_level",
-        "fail_safe",
-        "trace_sampling",
-        "parent_key",
-        "exporter_endpoint",
-        "app_url",
-        "export_flush_interval",
-    }
-)
-__all__ = ["ensure_started", "init", "instrument_llm_clients", "session_ended", "shutdown"]
+_instrumenting_stopped = False
+__all__ = ["ensure_started", "init", "instrument_llm_clients", "session_ended", "shutdown", "stop_instrumenting"]
 
 
 def init(
@@ -62,28 +45,41 @@ def init(
     prices_file: str | os.PathLike[str] | None = None,
     default_tags: list[str] | tuple[str, ...] | None = None,
     tags: list[str] | tuple[str, ...] | None = None,
-    auto_start_session: bool = False,
+    auto_start_session: bool | None = None,
+    trace_name: str | None = None,
+    inherited_session_id: str | None = None,
+    exporter: Any = None,
+    processor: Any = None,
     **agentops_kwargs: Any,
 ) -> Any:
     """Start recording: join the application's TracerProvider (or create one) and add our pipeline.
 
     Idempotent: later calls keep the same provider and exporters and only update the settings they
-    name. `api_key` (and the other AgentOps init arguments) are accepted and ignored, so code written
-    for AgentOps runs unchanged; `auto_start_session=True` starts a session as AgentOps' init did (off by
-    default here: an OpenTelemetry application starts its own). With nothing configured, spans go to the
-    local store.
+    name. As AgentOps does, the call that starts recording also starts a session (named `trace_name`,
+    tagged with the default tags) and returns it; `auto_start_session=False` or
+    `AGENTOPS_AUTO_START_SESSION=false` turn that off, and `init()` then returns the TracerProvider (as
+    a later call does, unless it passes `auto_start_session=True` with no session current). That
+    session gives way to the first session the application starts while nothing was recorded in it,
+    and ends Indeterminate at exit otherwise. `api_key` and AgentOps' other init arguments are accepted
+    (`exporter=` / `processor=` get the spans too), so code written for AgentOps runs unchanged. With
+    nothing configured, spans go to the local store.
 
     A span processor added to the provider later (`provider.add_span_processor(p)`) receives spans
     with their cost, like the processors the provider had before.
     """
-    del api_key  # Nothing to authenticate against: the user's own OpenTelemetry stack is the backend.
-    if instrument_llm is None and "instrument_llm_calls" in agentops_kwargs:  # AgentOps' name for it
-        instrument_llm = bool(agentops_kwargs.pop("instrument_llm_calls"))
-    unknown = set(agentops_kwargs) - _AGENTOPS_INIT_KWARGS
-    if unknown:
-        raise ConfigurationError(f"init() got unexpected arguments: {', '.join(sorted(unknown))}")
+    from . import _agentops_init as agentops
+
+    agentops.set_api_key(api_key)  # kept for get_api_key(); nothing to authenticate against here
+    agentops.check_keywords(agentops_kwargs)
+    given = agentops_kwargs.pop("instrument_llm_calls", None)
+    instrument_llm_calls = agentops.configured("instrument_llm_calls", given)
+    if instrument_llm is None and instrument_llm_calls is not None:  # AgentOps' name for it
+        instrument_llm = bool(instrument_llm_calls)
+    default_tags = agentops.configured("default_tags", default_tags)
+    auto_start_session = agentops.configured("auto_start_session", auto_start_session)
     if max_content_length is not None and (not isinstance(max_content_length, int) or max_content_length < 1):
         raise ConfigurationError("max_content_length must be a whole number of characters >= 1")
+    started = False
     with _pipeline._lock:
         pipeline = _pipeline.current_pipeline()
         settings = pipeline.settings if pipeline is not None else _pipeline.Settings.from_env()
@@ -96,7 +92,7 @@ def init(
         if prices_file is not None:
             settings.prices_file = os.fspath(prices_file)
         if default_tags is not None or tags is not None:
-            settings.default_tags = tuple(default_tags or ()) + tuple(tags or ())
+            settings.default_tags = tuple(_tag_list(default_tags)) + tuple(_tag_list(tags))
         if pipeline is not None:
             _pipeline.update(pipeline, tracer_provider, store_path, prices_file)
         else:
@@ -110,22 +106,30 @@ def init(
                 service_version=service_version,
                 environment=environment,
             )
+            started = True
             if instrument_llm if instrument_llm is not None else env_bool(ENV_INSTRUMENT, True):
                 instrument_llm_clients(pipeline)
             _install_exit_hooks()
-    if auto_start_session:
-        from ._sessions import current_handle, start_session
-
-        if current_handle() is None:
-            start_session()
+        agentops.add_span_sinks(pipeline, exporter, processor)
+    if agentops.auto_start_wanted(auto_start_session) if started else agentops.auto_start_asked(auto_start_session):
+        return agentops.start_auto_session(trace_name, inherited_session_id)
     return pipeline.provider
 
 
+def _tag_list(tags: Any) -> list[str]:
+    if tags is None:
+        return []
+    return [tags] if isinstance(tags, str) else [str(t) for t in tags]
+
+
 def ensure_started() -> _pipeline.Pipeline:
-    """The current pipeline, built from the environment when `init()` was not called."""
+    """The current pipeline, built from the environment when `init()` was not called (no session is
+    started unless AGENTOPS_AUTO_START_SESSION asks)."""
     pipeline = _pipeline.current_pipeline()
     if pipeline is None:
-        init()
+        from ._agentops_init import implicit_auto_start
+
+        init(auto_start_session=implicit_auto_start())
         pipeline = _pipeline.current_pipeline()
     assert pipeline is not None  # init() either builds one or raises
     return pipeline
@@ -151,7 +155,25 @@ def instrument_llm_clients(pipeline: _pipeline.Pipeline) -> None:
             wrapt.register_post_import_hook(instrument, registered.library)
 
 
+def stop_instrumenting() -> None:
+    """AgentOps' `stop_instrumenting()`: take our instrumentation off openai / anthropic; later calls
+    go unrecorded (libraries imported later are left alone too)."""
+    global _instrumenting_stopped
+    _instrumenting_stopped = True
+    for registered in INSTRUMENTORS:
+        if registered.library not in sys.modules:
+            continue
+        try:
+            instrumentor = registered.load()()
+            if instrumentor.is_instrumented_by_opentelemetry:
+                instrumentor.uninstrument()
+        except Exception:
+            internal_error(f"uninstrument {registered.library}")
+
+
 def _instrument(pipeline: _pipeline.Pipeline, registered: Registered, _module: Any = None) -> None:
+    if _instrumenting_stopped:
+        return
     try:
         instrumentor = registered.load()()
         if not instrumentor.is_instrumented_by_opentelemetry:

@@ -34,6 +34,7 @@ from .. import _kinds
 from .. import semconv as sc
 from .._internal import internal_error
 from ._nesting import Nesting
+from ._quote import given_quote
 from ._spans import attributes_of, cost_attributes, price_of, role_of, with_attributes
 from ._totals import SessionTotalsTable
 
@@ -151,6 +152,8 @@ class CostProcessor(SpanProcessor):
         if not view:
             return span
         role = role_of(view)
+        if role is None and view.get(sc.AGENTOPS_COST_GIVEN) is True:  # @tool(cost=...): counts toward the session
+            self._add_given(dict(view), None, llm_call=False)
         if role is None and self._extra_keys is None:
             return span
         attrs = dict(view)  # one copy: cheaper lookups from here on, and the copy's attributes
@@ -177,9 +180,21 @@ class CostProcessor(SpanProcessor):
             # An LLM call by another convention's name or by its usage alone: say so in ours too.
             attrs[sc.AGENTOPS_SPAN_TYPE] = _LLM
         tokens, quote = price_of(self.pricer, attrs, span.start_time, _refused(span, attrs))
+        if attrs.get(sc.AGENTOPS_COST_GIVEN) is True and self._add_given(attrs, tokens):
+            return True  # LLMEvent(cost=...): the application's figure stands
         attrs.update(cost_attributes(quote))
         if session_id:
             self._totals.add(str(session_id), tokens, None if isinstance(quote, str) else quote)
+        return True
+
+    def _add_given(self, attrs: dict, tokens: Any, llm_call: bool = True) -> bool:
+        """Add a cost the application gave to its session's totals; False when it is not an amount."""
+        quote = given_quote(attrs.get(sc.AGENTOPS_COST_USD), str(attrs.get(sc.AGENTOPS_COST_SOURCE)))  # type: ignore[arg-type]
+        if quote is None:
+            return False
+        session_id = attrs.get(sc.SESSION_ID)
+        if session_id:
+            self._totals.add(str(session_id), tokens, quote, llm_call)
         return True
 
     def shutdown(self) -> None:

@@ -55,3 +55,16 @@ class Quote(NamedTuple):
             return EXACT.divide(Decimal(units), Decimal(self.units_per_usd))
 
         return PriceResult(exact(self.total_units), exact(self.input_units), exact(self.output_units), self.source)
+
+
+def given_quote(usd: float, source: str) -> Quote | None:
+    """A cost the application gave (LLMEvent(cost=...), @tool(cost=...)) as a Quote, exact to the digits
+    it wrote; None when it is not a finite amount >= 0."""
+    if isinstance(usd, bool) or not isinstance(usd, int | float):
+        return None
+    exact = Decimal(repr(usd))  # the shortest decimal that reads back as the same float: what was written
+    if not exact.is_finite() or exact < 0:
+        return None
+    digits = max(0, -int(exact.as_tuple().exponent))
+    units_per_usd = 10**digits
+    return Quote(0, 0, int(exact.scaleb(digits)), units_per_usd, source)

@@ -62,8 +62,9 @@ class SessionTotalsTable:
         self._lock = threading.Lock()
         self.evicted = 0
 
-    def add(self, session_id: str, tokens: Tokens | None, quote: Quote | None) -> None:
-        """Count one LLM call; `quote` None means it could not be priced."""
+    def add(self, session_id: str, tokens: Tokens | None, quote: Quote | None, llm_call: bool = True) -> None:
+        """Count one LLM call (or only a cost the application gave another step: `llm_call=False`);
+        `quote` None means it could not be priced."""
         with self._lock:
             if session_id in self._closed:
                 return
@@ -78,7 +79,7 @@ class SessionTotalsTable:
                             "more than %d sessions are open at once; dropping cost totals of the oldest",
                             self._max,
                         )
-            totals.llm_calls += 1
+            totals.llm_calls += llm_call
             if tokens is not None:
                 totals.input_tokens += tokens[0]
                 totals.output_tokens += tokens[1]

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor  # type: ignore[attr-defined]
 from opentelemetry.instrumentation.utils import unwrap
 from wrapt import wrap_function_wrapper
@@ -143,19 +144,41 @@ def _parsed(result: Any, streaming: bool) -> Any:
         return None
 
 
+def _session_context(kwargs: dict[str, Any]) -> context.Context | None:
+    """AgentOps 0.3's `create(..., session=s)`: the call goes to that session, and the client never sees
+    the argument. Only a session object (one with an OpenTelemetry `context`) is taken out."""
+    found = getattr(kwargs.get("session"), "context", None) if "session" in kwargs else None
+    if not isinstance(found, context.Context):
+        return None
+    del kwargs["session"]
+    return found
+
+
+@contextmanager
+def _in_session(kwargs: dict[str, Any]) -> Iterator[None]:
+    found = _session_context(kwargs) if kwargs else None
+    token = context.attach(found) if found is not None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            context.detach(token)
+
+
 def sync_method(traced: Traced, stream_proxy: type | None = None) -> Callable[[Telemetry], Wrapper]:
     def factory(telemetry: Telemetry) -> Wrapper:
         def wrapper(wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-            call = _start(telemetry, traced, instance, kwargs)
-            if call is None:
-                return wrapped(*args, **kwargs)
-            try:
-                with call.activated():
-                    result = wrapped(*args, **kwargs)
-            except BaseException as exc:
-                call.fail(exc)
-                raise
-            return _finish(call, traced, result, stream_proxy)
+            with _in_session(kwargs):
+                call = _start(telemetry, traced, instance, kwargs)
+                if call is None:
+                    return wrapped(*args, **kwargs)
+                try:
+                    with call.activated():
+                        result = wrapped(*args, **kwargs)
+                except BaseException as exc:
+                    call.fail(exc)
+                    raise
+                return _finish(call, traced, result, stream_proxy)
 
         return wrapper
 
@@ -167,16 +190,17 @@ def async_method(traced: Traced, stream_proxy: type | None = None) -> Callable[[
         async def wrapper(
             wrapped: Callable[..., Any], instance: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
         ) -> Any:
-            call = _start(telemetry, traced, instance, kwargs)
-            if call is None:
-                return await wrapped(*args, **kwargs)
-            try:
-                with call.activated():
-                    result = await wrapped(*args, **kwargs)
-            except BaseException as exc:
-                call.fail(exc)
-                raise
-            return _finish(call, traced, result, stream_proxy)
+            with _in_session(kwargs):
+                call = _start(telemetry, traced, instance, kwargs)
+                if call is None:
+                    return await wrapped(*args, **kwargs)
+                try:
+                    with call.activated():
+                        result = await wrapped(*args, **kwargs)
+                except BaseException as exc:
+                    call.fail(exc)
+                    raise
+                return _finish(call, traced, result, stream_proxy)
 
         return wrapper
 

@@ -28,7 +28,10 @@ _opening_streams: contextvars.ContextVar[list[_Ending] | None] = contextvars.Con
 
 
 class Accumulator(Protocol):
-    """Collects a stream's items into the Outcome of the call."""
+    """Collects a stream's items into the Outcome of the call. One that has seen the provider's last
+    event (Anthropic's `message_stop`, the Responses API's `response.completed`) says so with a true
+    `complete` attribute: the span ends there, also when the caller breaks out of the loop at that event,
+    as AgentOps' examples do."""
 
     def add(self, item: Any) -> None: ...
 
@@ -127,6 +130,8 @@ class StreamProxy(_Iterating):
             self._self_accumulator.add(item)
         except Exception:  # a chunk we cannot read must not stop the stream
             internal_error("read a stream item", _log)
+        if getattr(self._self_accumulator, "complete", False):
+            self._self_end()
 
     def _self_outcome(self) -> Outcome | None:
         return self._self_accumulator.outcome()

@@ -154,8 +154,10 @@ class Session:
 
     @property
     def cost_lower_bound(self) -> float:
-        """Cost in USD of the LLM calls that could be priced."""
-        return sum(s.cost or 0.0 for s in self.llm_events)
+        """Cost in USD of the LLM calls that could be priced, plus the costs the application gave other
+        steps (`@tool(cost=...)`)."""
+        given = sc.AGENTOPS_COST_GIVEN
+        return sum(s.cost or 0.0 for s in self.steps if s.kind == _kinds.LLM or s.attributes.get(given) is True)
 
     @property
     def cost(self) -> float | None:

@@ -190,7 +190,7 @@ def make_step(record: SpanRecord, depth: int, session_start: int, *, inside_llm:
         model=_conventions.model(attrs) if llm else None,
         provider=_conventions.provider(attrs) if llm else None,
         usage=Usage.from_attributes(attrs) if llm else Usage(),
-        cost=_recorded_cost(attrs) if llm else None,
+        cost=_recorded_cost(attrs) if llm or attrs.get(sc.AGENTOPS_COST_GIVEN) is True else None,
     )
 
 

@@ -230,11 +230,14 @@ class LocalStore:
 
     def _llm_totals(self, trace_id: str) -> tuple[Any, ...]:
         # As in the Session model: our session root is never an LLM step; another instrumentation's
-        # root that is an LLM call stands in for the session and counts.
+        # root that is an LLM call stands in for the session and counts. A cost on any other step is one
+        # the application gave (`@tool(cost=...)`): it counts toward the cost, not the calls.
         return self._conn.execute(
             "SELECT count(*), total(input_tokens), total(output_tokens), total(cache_read_tokens),"
-            " total(cache_write_tokens), total(reasoning_tokens), total(cost_usd), min(priced)"
-            " FROM spans WHERE trace_id = ? AND step_kind = 'llm'",
+            " total(cache_write_tokens), total(reasoning_tokens),"
+            " total(cost_usd) + (SELECT total(cost_usd) FROM spans WHERE trace_id = ?1"
+            "  AND step_kind NOT IN ('llm', 'session') AND cost_usd IS NOT NULL), min(priced)"
+            " FROM spans WHERE trace_id = ?1 AND step_kind = 'llm'",
             (trace_id,),
         ).fetchone()  # type: ignore[no-any-return]
 

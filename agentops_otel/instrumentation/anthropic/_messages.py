@@ -128,6 +128,7 @@ class MessageStream:
         self._outcome = Outcome()
         self._blocks: dict[int, dict[str, Any]] = {}
         self._reason: str | None = None
+        self.complete = False  # message_stop seen: nothing more to read
 
     def add(self, event: Any) -> None:
         kind = getattr(event, "type", None)
@@ -148,6 +149,8 @@ class MessageStream:
         elif kind == "message_delta":
             self._reason = field_of(field_of(event, "delta"), "stop_reason") or self._reason
             _set_usage(self._outcome, field_of(event, "usage"))
+        elif kind == "message_stop":
+            self.complete = True
 
     def _block(self, block: dict[str, Any]) -> dict[str, Any]:
         joined = "".join(block.pop("_pieces"))

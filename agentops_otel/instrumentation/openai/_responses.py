@@ -129,6 +129,10 @@ class ResponseStream:
             self._response = event.response
             self._final = kind in _FINAL_EVENTS
 
+    @property
+    def complete(self) -> bool:  # the final event: nothing more to read
+        return self._final
+
     def outcome(self) -> Outcome:
         if self._final:
             return response_outcome(self._response)
