@@ -24,6 +24,7 @@ ENV_INSTRUMENT = "AGENTOPS_OTEL_INSTRUMENT_LLM"  # "true"/"false": auto-instrume
 ENV_SOURCE = "AGENTOPS_OTEL_SOURCE"  # default trace source of the CLI
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"  # upstream's, parsed here only
+ENV_REDACT = "AGENTOPS_OTEL_REDACT"  # more credentials to mask: a regex, or a JSON list of them
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"  # "true": our own internal errors are raised instead of logged (our tests)
 
 DEFAULT_STORE_PATH = Path(".agentops") / "traces.db"

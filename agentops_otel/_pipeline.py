@@ -1,6 +1,7 @@
 """The pipeline: joins or builds the TracerProvider and puts our processors on it.
 
 Order on the provider (see HACKING.md):
+  the redaction net (on end: credentials masked in every span, before anything below sees it)
   SessionContextProcessor (on start: stamp `session.id` on every span inside a session)
   -> CostProcessor (on end: price LLM spans, roll totals up to the session root, hand a copy on)
      -> downstream, one multi-span processor: the user's own processors (when we joined their
@@ -27,7 +28,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
 
-from . import _kinds
+from . import _kinds, _redact
 from . import semconv as sc
 from ._config import (
     DEFAULT_MAX_CONTENT_LENGTH,
@@ -42,6 +43,7 @@ from ._config import (
 from ._context import SESSION_ID_KEY
 from ._internal import internal_error
 from ._recorder import Recorder
+from ._redact_spans import redacted
 from ._version import __version__
 from .cost import CostProcessor
 from .errors import ConfigurationError
@@ -59,6 +61,7 @@ class Settings:
     prices_file: str | None = None
     store_path: Path = field(default_factory=store_path)
     default_tags: tuple[str, ...] = ()
+    redactor: _redact.Redactor = field(default_factory=_redact.from_environment)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -93,20 +96,33 @@ class SessionContextProcessor(SpanProcessor):
 
 
 class _PipelineProcessor(SynchronousMultiSpanProcessor):
-    """The provider's active processor once we are on it: session stamping, then cost over the rest.
+    """The provider's active processor once we are on it: the redaction net, session stamping, then
+    cost over the rest.
 
-    A processor the application adds to the provider later (`provider.add_span_processor(p)`) goes
-    downstream of the cost processor, so it receives spans with their cost like every other.
+    Every ended span is redacted before any processor sees it, so nothing below (the recorder, the
+    store, OTLP, the application's own processors) ever holds a credential. A processor the
+    application adds to the provider later (`provider.add_span_processor(p)`) goes downstream of the
+    cost processor, so it receives spans with their cost like every other.
     """
 
-    def __init__(self, cost: CostProcessor) -> None:
+    redacts_ended_spans = True  # spans ending through it need no redaction where they are made
+
+    def __init__(self, cost: CostProcessor, settings: Settings) -> None:
         super().__init__()
         self.cost = cost
+        self.settings = settings
         super().add_span_processor(SessionContextProcessor())
         super().add_span_processor(cost)
 
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         self.cost.add_span_processor(span_processor)
+
+    def on_end(self, span: Any) -> None:
+        try:
+            span = redacted(span, self.settings.redactor)
+        except Exception:
+            internal_error(f"redact span {span.name!r}")
+        super().on_end(span)
 
 
 @dataclass
@@ -187,7 +203,7 @@ def build(
             cost = CostProcessor(own, pricer=pricer)
             provider = SDKTracerProvider(
                 resource=build_resource(service_name, service_version, environment),
-                active_span_processor=_PipelineProcessor(cost),
+                active_span_processor=_PipelineProcessor(cost, settings),
             )
             if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
                 trace.set_tracer_provider(provider)
@@ -203,7 +219,7 @@ def build(
             # The provider's processors go downstream of our cost processor, so their exporters get cost too.
             replaced = provider._active_span_processor
             cost = CostProcessor([replaced, *own], pricer=pricer)
-            provider._active_span_processor = _PipelineProcessor(cost)
+            provider._active_span_processor = _PipelineProcessor(cost, settings)
         # genai-prices and its tables load off the application's thread (about 0.2 s + 0.5 s of CPU).
         threading.Thread(target=lambda: cost.pricer.warm_up(), name="agentops-otel-prices", daemon=True).start()
         _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced)

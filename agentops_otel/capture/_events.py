@@ -11,7 +11,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from .. import _tool_calls as tool_calls
 from .. import semconv as sc
-from ._spans import content_attributes, record_error, tracer
+from ._spans import content_attributes, local_redactor, record_error, tracer
 
 
 def _ns(value: Any) -> int | None:
@@ -82,6 +82,12 @@ def _messages(value: Any, role: str) -> Any:
     return value
 
 
+def _masked(text: str) -> str:
+    """Masked here only when our spans do not pass the pipeline's redaction net."""
+    redactor = local_redactor()
+    return redactor.text(text) if redactor is not None else text
+
+
 def record(event: _Event) -> _Event:
     """Record an event as a step span of the current session (or a free span outside any)."""
     tr = tracer()
@@ -127,7 +133,7 @@ def record(event: _Event) -> _Event:
         attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.ERROR.value
         attrs[sc.ERROR_TYPE] = error_type
         if event.details is not None:
-            attrs[sc.AGENTOPS_ERROR_DETAILS] = str(event.details)
+            attrs[sc.AGENTOPS_ERROR_DETAILS] = _masked(str(event.details))
         trigger = event.trigger_event
         if trigger is not None and trigger.span_id:
             attrs[sc.AGENTOPS_ERROR_TRIGGER_SPAN_ID] = trigger.span_id
@@ -138,7 +144,7 @@ def record(event: _Event) -> _Event:
         if event.exception is not None:
             record_error(span, event.exception)
         else:
-            span.set_status(Status(StatusCode.ERROR, str(event.details or name)))
+            span.set_status(Status(StatusCode.ERROR, _masked(str(event.details or name))))
     event.span_id = format(span.get_span_context().span_id, "016x")
     span.end(end_time=_ns(event.end_timestamp))
     return event

@@ -12,6 +12,7 @@ import functools
 import importlib.util
 import logging
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -63,6 +64,7 @@ def init(
     prices_file: str | os.PathLike[str] | None = None,
     default_tags: list[str] | tuple[str, ...] | None = None,
     tags: list[str] | tuple[str, ...] | None = None,
+    redact: Any = None,
     auto_start_session: bool = False,
     **agentops_kwargs: Any,
 ) -> Any:
@@ -76,6 +78,10 @@ def init(
 
     A span processor added to the provider later (`provider.add_span_processor(p)`) receives spans
     with their cost, like the processors the provider had before.
+
+    Credentials are masked in everything recorded (see `agentops_otel._redact` for the built-in
+    shapes); `redact` adds rules: regular expressions (the named group `secret`, else the whole
+    match, becomes ****) and functions str -> str, one or a list; AGENTOPS_OTEL_REDACT adds more.
     """
     del api_key  # Nothing to authenticate against: the user's own OpenTelemetry stack is the backend.
     if instrument_llm is None and "instrument_llm_calls" in agentops_kwargs:  # AgentOps' name for it
@@ -85,9 +91,12 @@ def init(
         raise ConfigurationError(f"init() got unexpected arguments: {', '.join(sorted(unknown))}")
     if max_content_length is not None and (not isinstance(max_content_length, int) or max_content_length < 1):
         raise ConfigurationError("max_content_length must be a whole number of characters >= 1")
+    redactor = _redactor(redact) if redact is not None else None
     with _pipeline._lock:
         pipeline = _pipeline.current_pipeline()
         settings = pipeline.settings if pipeline is not None else _pipeline.Settings.from_env()
+        if redactor is not None:
+            settings.redactor = redactor
         if capture_content is not None:
             settings.capture = parse_content_capture(capture_content)
         if max_content_length is not None:
@@ -120,6 +129,17 @@ def init(
         if current_handle() is None:
             start_session()
     return pipeline.provider
+
+
+def _redactor(redact: Any) -> Any:
+    """The built-in rules, AGENTOPS_OTEL_REDACT's, then the given ones (checked now: a bad one fails init())."""
+    from .. import _redact
+
+    rules = [redact] if isinstance(redact, str) or callable(redact) else list(redact)
+    try:
+        return _redact.Redactor([*_redact.from_environment().rules, *rules])
+    except (TypeError, re.error) as exc:
+        raise ConfigurationError(f"redact: {exc}; give regular expressions or functions str -> str") from None
 
 
 def ensure_started() -> _pipeline.Pipeline:

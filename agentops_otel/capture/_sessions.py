@@ -49,14 +49,16 @@ def _end_state(value: Any) -> str:
     return state
 
 
-def _attribute_value(value: Any) -> Any:
+def _attribute_value(key: str, value: Any) -> Any:
+    """A session attribute as recorded: plain values kept, others as JSON; credentials masked."""
+    settings = _pipeline.current_settings()
     if isinstance(value, str | bool | int | float):
-        return value
+        return settings.redactor.value(key, value)
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return tuple(value)
+        return settings.redactor.value(key, tuple(value))
     from .._content import to_json
 
-    return to_json(value, _pipeline.current_settings().max_content_length)[0]
+    return settings.redactor.value(key, to_json(value, settings.max_content_length, settings.redactor)[0])
 
 
 class SessionHandle:
@@ -67,13 +69,15 @@ class SessionHandle:
     def __init__(self, name: str | None, tags: Sequence[str], attributes: dict[str, Any]) -> None:
         pipeline = ensure_started()
         self.session_id = str(uuid.uuid4())
-        self.name = name
-        self.tags = [str(t) for t in (*_pipeline.current_settings().default_tags, *tags)]
+        # Masked here, not only by the net: an open session's root is stored and shown as it starts.
+        redactor = _pipeline.current_settings().redactor
+        self.name = name = redactor.text(name) if name else name
+        self.tags = [redactor.text(str(t)) for t in (*_pipeline.current_settings().default_tags, *tags)]
         self.end_state: str | None = None
         self.end_state_reason: str | None = None
         self._lock = threading.Lock()
         outer = current_handle()
-        attrs: dict[str, Any] = {k: _attribute_value(v) for k, v in attributes.items()}
+        attrs: dict[str, Any] = {k: _attribute_value(k, v) for k, v in attributes.items()}
         attrs.update(
             {
                 sc.SESSION_ID: self.session_id,
@@ -126,6 +130,8 @@ class SessionHandle:
         _leave(self)
 
     def _finish(self, state: str, reason: str | None) -> None:
+        if reason is not None:
+            reason = _pipeline.current_settings().redactor.text(str(reason))
         self.end_state, self.end_state_reason = state, reason
         attrs: dict[str, Any] = {sc.AGENTOPS_SESSION_END_STATE: state}
         if reason:
