@@ -132,17 +132,16 @@ def _masked_value(value: str, quote: str, header: bool) -> str:
     return masked
 
 
-def _mask_named_values(text: str, lower: str) -> str:
+def _mask_named_values(text: str, lower: str, found: list[tuple[str, int]]) -> str:
     """Mask the value after every credential's name (`DB_PASSWORD=x`, `"api_key": "x"`).
 
-    Each hint found (`key`, `token`...) is widened to the identifier around it, which must name a
-    credential, and the value after it is masked; anchored matches only, so text full of the word
+    Each hint found (`key`, `token`..., with its first position) is widened to the identifier around
+    it, which must name a credential, and the value after it is masked; anchored matches only, so text full of the word
     "token" costs a few lookups, never a scan per position.
     """
     edits: list[tuple[int, int, str]] = []
     seen: set[int] = set()
-    for hint in _NAME_HINTS:
-        at = lower.find(hint)
+    for hint, at in found:
         while at >= 0:
             start, end = at, at + len(hint)
             while start > 0 and text[start - 1] in _IDENT:
@@ -154,17 +153,17 @@ def _mask_named_values(text: str, lower: str) -> str:
                 continue
             seen.add(start)
             header = "authorization" in lower[start:end] or "cookie" in lower[start:end]
-            found = (_AFTER_HEADER if header else _AFTER_NAME).match(text, end)
-            if found is None:
+            after = (_AFTER_HEADER if header else _AFTER_NAME).match(text, end)
+            if after is None:
                 nested = _NESTED.match(text, end)  # `"credentials": {"aws": {...}}`: the whole structure
                 if nested is not None:
                     close = _closing_bracket(text, nested.end() - 1)
                     edits.append((nested.end() - 1, close, f'"{MASK}"' if nested["quote"] else MASK))
                 continue
-            if found["value"].lower() in _NULLS:
+            if after["value"].lower() in _NULLS:
                 continue
-            mask = _masked_value(found["value"], found["quote"], header)
-            edits.append((found.start("value"), found.end("value"), mask))
+            mask = _masked_value(after["value"], after["quote"], header)
+            edits.append((after.start("value"), after.end("value"), mask))
     if not edits:
         return text
     edits.sort()
@@ -200,21 +199,22 @@ _PEM = _rule(
     re.DOTALL,
 )
 _OPENAI = _rule(
-    r"\bsk-(?P<prefix>ant-(?:[a-z]+[0-9]*-)?|proj-|svcacct-|admin-|or-v1-)?(?P<body>[\w\-]{16,})", _openai_style
+    r"sk-(?<![\w\-]sk-)(?P<prefix>ant-(?:[a-z]+[0-9]*-)?|proj-|svcacct-|admin-|or-v1-)?(?P<body>[\w\-]{16,})",
+    _openai_style,
 )
 _PROVIDERS = _rule(
-    r"\b(?:gsk_|xai-|hf_|r8_|pplx-|(?:sk|rk)_(?:live|test)_)(?P<key>[A-Za-z0-9]{20,})", _keep_prefix("key")
+    r"(?:gsk_|xai-|hf_|r8_|pplx-|(?:sk|rk)_(?:live|test)_)(?P<key>[A-Za-z0-9]{20,})", _keep_prefix("key")
 )
-_AWS = _rule(r"\b(?:AKIA|ASIA|ABIA|ACCA)(?P<key>[A-Z0-9]{16})\b", _keep_prefix("key"))
+_AWS = _rule(r"(?:AKIA|ASIA|ABIA|ACCA)(?<![A-Z0-9]....)(?P<key>[A-Z0-9]{16})(?![A-Z0-9])", _keep_prefix("key"))
 _GITHUB = _rule(
-    r"\b(?:gh[pousr]_(?P<key>[A-Za-z0-9]{30,})|github_pat_(?P<pat>\w{22,}))", _first_group_kept(("key", "pat"))
+    r"(?:gh[pousr]_(?P<key>[A-Za-z0-9]{30,})|github_pat_(?P<pat>\w{22,}))", _first_group_kept(("key", "pat"))
 )
 _GOOGLE = _rule(r"(?:AIza(?P<key>[\w\-]{30,})|ya29\.(?P<oauth>[\w\-]{20,}))", _first_group_kept(("key", "oauth")))
 _SLACK = _rule(
-    r"\b(?:xox[abposr]-(?P<key>[0-9A-Za-z\-]{10,})|hooks\.slack\.com/services/(?P<hook>[\w/]+))",
+    r"(?:xox[abposr]-(?P<key>[0-9A-Za-z\-]{10,})|hooks\.slack\.com/services/(?P<hook>[\w/]+))",
     _first_group_kept(("key", "hook")),
 )
-_JWT = _rule(r"\beyJ[\w\-]{8,}\.[\w\-]{8,}\.[\w\-]*", "eyJ" + MASK)
+_JWT = _rule(r"eyJ[\w\-]{8,}\.[\w\-]{8,}\.[\w\-]*", "eyJ" + MASK)
 _URL_PASSWORD = _rule(r"://(?P<user>[^\s/?#@:'\"<>\\]+):(?P<password>[^\s/?#@'\"<>\\]+)@", _keep_prefix("password"))
 _SCHEME = _rule(r"\b(?P<scheme>Bearer|Basic|bearer|basic)\s+(?P<credential>[\w.~+/\-]{8,}=*)", _scheme)
 # Every shaped credential is a run of at least 16 key characters: one C-speed pass over a byte map of the
@@ -222,30 +222,39 @@ _SCHEME = _rule(r"\b(?P<scheme>Bearer|Basic|bearer|basic)\s+(?P<credential>[\w.~
 _KEY_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/"
 _AS_KEY_BYTE = bytes.maketrans(_KEY_BYTES, b"a" * len(_KEY_BYTES))
 _LONG_RUN = b"a" * 16
+_LONG_RUNS = re.compile(re.escape(_LONG_RUN) + b"+")  # a literal prefix: found at C speed
 
 
 def _shaped_rules(text: str) -> list[tuple[re.Pattern[str], Any]]:
-    """The rules for shaped credentials (provider keys, tokens, PEM blocks) whose hint `text` holds."""
-    if _LONG_RUN not in text.encode("utf-8", "surrogatepass").translate(_AS_KEY_BYTE):
+    """The rules for shaped credentials (provider keys, tokens, PEM blocks) whose hint `text` holds.
+
+    Hints are looked for only around the long runs of key characters (plus 16 characters before, for
+    `Basic `, `ya29.` and `hooks.slack.`), so a text with one URL costs a few short checks.
+    """
+    mapped = text.encode("utf-8", "surrogatepass").translate(_AS_KEY_BYTE)
+    if _LONG_RUN not in mapped:
         return []
-    rules = []
-    if "-----BEGIN" in text:
-        rules.append(_PEM)
-    if "sk-" in text:
+    rules = [_PEM] if "-----BEGIN" in text else []
+    hay = text
+    if text.isascii():  # byte offsets are character offsets
+        windows = [text[max(0, m.start() - 16) : m.end()] for m in _LONG_RUNS.finditer(mapped)]
+        if len(windows) < 64:
+            hay = "\n".join(windows)
+    if "sk-" in hay:
         rules.append(_OPENAI)
-    if "gsk_" in text or "xai-" in text or "hf_" in text or "r8_" in text or "pplx-" in text or "k_" in text:
+    if "gsk_" in hay or "xai-" in hay or "hf_" in hay or "r8_" in hay or "pplx-" in hay or "k_" in hay:
         rules.append(_PROVIDERS)
-    if "AKIA" in text or "ASIA" in text or "ABIA" in text or "ACCA" in text:
+    if "AKIA" in hay or "ASIA" in hay or "ABIA" in hay or "ACCA" in hay:
         rules.append(_AWS)
-    if ("gh" in text and "_" in text) or "github_pat_" in text:
+    if "gh" in hay or "github_pat_" in hay:
         rules.append(_GITHUB)
-    if "AIza" in text or "ya29." in text:
+    if "AIza" in hay or "ya29." in hay:
         rules.append(_GOOGLE)
-    if "xox" in text or "hooks.slack.com" in text:
+    if "xox" in hay or "hooks.slack.com" in hay:
         rules.append(_SLACK)
-    if "eyJ" in text:
+    if "eyJ" in hay:
         rules.append(_JWT)
-    if "asic" in text:
+    if "asic" in hay:
         rules.append(_SCHEME)
     return rules
 
@@ -253,7 +262,7 @@ def _shaped_rules(text: str) -> list[tuple[re.Pattern[str], Any]]:
 def redact_builtin(text: str) -> str:
     """`text` with the built-in rules applied."""
     lower = text.lower()
-    if (
+    if (  # one chain of C-speed tests: most text holds none of these
         "pass" in lower
         or "key" in lower
         or "token" in lower
@@ -262,7 +271,8 @@ def redact_builtin(text: str) -> str:
         or "cred" in lower
         or "cookie" in lower
     ):
-        text = _mask_named_values(text, lower)
+        found = [(hint, at) for hint in _NAME_HINTS if (at := lower.find(hint)) >= 0]
+        text = _mask_named_values(text, lower, found)
     if "@" in text and "://" in text:
         text = _URL_PASSWORD[0].sub(_URL_PASSWORD[1], text)
     shaped = _shaped_rules(text)

@@ -27,19 +27,33 @@ def goes_through_net(span: Any) -> bool:
     return bool(getattr(getattr(span, "_span_processor", None), "redacts_ended_spans", False))
 
 
+def _plain(attributes: Any) -> Mapping[str, Any]:
+    """The plain dict inside the SDK's BoundedAttributes (iterating the wrapper itself runs Python code
+    per item: most of the net's time on a small span), else the mapping as it is."""
+    inner = getattr(attributes, "_dict", None)
+    return inner if isinstance(inner, dict) else attributes
+
+
 def _attributes(attributes: Mapping[str, Any] | None, redactor: Redactor) -> dict[str, Any] | None:
     """A redacted copy of `attributes`, or None when nothing in them changes."""
     if not attributes:
         return None
     changed: dict[str, Any] | None = None
-    for key, value in attributes.items():
-        if isinstance(value, int | float) and not _redact.is_secret_name(key):
-            continue  # numbers, counts, flags: the common case, checked first
-        new = redactor.value(key, value)
-        if new is not value and new != value:
-            if changed is None:
-                changed = dict(attributes)
-            changed[key] = new
+    text, secret_name = redactor.text, _redact.is_secret_name
+    for key, value in _plain(attributes).items():
+        if type(value) is str and not secret_name(key):  # the common case, kept short
+            new: Any = text(value)
+            if new is value or new == value:
+                continue
+        elif value is None or isinstance(value, bool) or (isinstance(value, int | float) and not secret_name(key)):
+            continue
+        else:
+            new = redactor.value(key, value)
+            if new == value:
+                continue
+        if changed is None:
+            changed = dict(_plain(attributes))
+        changed[key] = new
     return changed
 
 
@@ -103,7 +117,7 @@ class _RedactedSpan(ReadableSpan):
 def redacted(span: ReadableSpan, redactor: Redactor) -> ReadableSpan:
     """`span` with every credential masked: itself when it holds none, else a copy."""
     parts: dict[str, Any] = {}
-    attributes = _attributes(span.attributes, redactor)
+    attributes = _attributes(getattr(span, "_attributes", None) or span.attributes, redactor)
     if attributes is not None:
         parts["attributes"] = attributes
     if span.events:
