@@ -27,27 +27,30 @@ import click
 
 from ..gate import STATS, Measure, measure, render_table
 from ..model import SessionSummary
-from ..sources import parse_since
-from ._common import open_source_or_exit, source_option, user_errors
+from ._common import MAX_LIMIT, SINCE, FiniteFloatRange, open_source_or_exit, source_option, user_errors
 
 
 @click.command("check")
 @source_option
-@click.option("--since", default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time.")
+@click.option(
+    "--since", type=SINCE, default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time."
+)
 @click.option("--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all must match).")
 @click.option("--service", default=None, help="Only sessions of this service.name.")
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1), help="Newest sessions read.")
-@click.option("--max-failure-rate", type=click.FloatRange(0, 1), help="Breach above this share of failed sessions.")
-@click.option("--max-cost", type=click.FloatRange(min=0), help="Breach above this cost in USD (see --cost-stat).")
+@click.option(
+    "--limit", default=1000, show_default=True, type=click.IntRange(1, MAX_LIMIT), help="Newest sessions read."
+)
+@click.option("--max-failure-rate", type=FiniteFloatRange(0, 1), help="Breach above this share of failed sessions.")
+@click.option("--max-cost", type=FiniteFloatRange(min=0), help="Breach above this cost in USD (see --cost-stat).")
 @click.option("--cost-stat", type=click.Choice([*STATS, "total"]), default="p95", show_default=True)
-@click.option("--max-llm-calls", type=click.FloatRange(min=0), help="Breach above this many LLM calls per session.")
+@click.option("--max-llm-calls", type=FiniteFloatRange(min=0), help="Breach above this many LLM calls per session.")
 @click.option("--llm-calls-stat", type=click.Choice(STATS), default="max", show_default=True)
 @click.option("--allow-unpriced", is_flag=True, help="Measure cost over priced sessions only instead of failing.")
 @click.option("--min-sessions", default=1, show_default=True, type=click.IntRange(min=0), help="Fail below this.")
 @click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
 def command(
     source_spec: str | None,
-    since: str,
+    since: int,
     tags: tuple[str, ...],
     service: str | None,
     limit: int,
@@ -61,10 +64,9 @@ def command(
     as_json: bool,
 ) -> None:
     """Gate CI on recent sessions: exit 1 when a threshold is breached, 2 on usage or source errors."""
-    since_ns = parse_since(since)
     opened = open_source_or_exit(source_spec)
     with user_errors():
-        sessions = opened.sessions(since_ns=since_ns, tags=list(tags), service=service, limit=limit)
+        sessions = opened.sessions(since_ns=since, tags=list(tags), service=service, limit=limit)
     rows = measure(
         sessions,
         max_failure_rate=max_failure_rate,
@@ -76,7 +78,7 @@ def command(
     )
     enough = len(sessions) >= min_sessions
     ok = enough and all(r.ok for r in rows)
-    window = _window(since_ns, tags, service)
+    window = _window(since, tags, service)
     if as_json:
         click.echo(json.dumps(_as_json(opened.description, window, sessions, rows, enough, ok, limit), indent=2))
     else:

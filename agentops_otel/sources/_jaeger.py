@@ -20,7 +20,7 @@ from .. import semconv as sc
 from ..errors import SourceError
 from ..model import EventRecord, LinkRecord, Session, SessionSummary, SpanRecord, build_session, summarize
 from ._http import build_url, get_json
-from ._otlp_json import ShapeError, as_int, hex_id, records_from_document, span_kind, status_code
+from ._otlp_json import ShapeError, as_int, as_time, hex_id, records_from_document, span_kind, status_code
 from ._select import matches, newest_first, pick
 
 DEFAULT_LOOKBACK_NS = 7 * 24 * 3600 * 10**9
@@ -60,7 +60,7 @@ def _tag_value(tag: Mapping[str, Any]) -> Any:
     if kind == "string" and tag.get("key") in _ARRAY_ATTRIBUTES and isinstance(value, str):
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
         return tuple(parsed) if isinstance(parsed, list) else value
     return value
@@ -91,7 +91,7 @@ def _span(span: Mapping[str, Any], processes: Mapping[str, Any]) -> SpanRecord:
         elif ref_span != parent:
             links.append(LinkRecord(ref_trace, ref_span))
     tags = _tags(span.get("tags"))
-    start_ns = as_int(span.get("startTime", 0), "startTime") * 1000
+    start_ns = as_time(span.get("startTime", 0), "startTime", 1000)
     process = processes.get(span.get("processID", "")) or span.get("process") or {}
     resource = _tags(process.get("tags"))
     if process.get("serviceName"):
@@ -100,14 +100,14 @@ def _span(span: Mapping[str, Any], processes: Mapping[str, Any]) -> SpanRecord:
     for log in span.get("logs") or ():
         fields = _tags(log.get("fields"))
         name = fields.pop("event", "log")
-        events.append(EventRecord(str(name), as_int(log.get("timestamp", 0), "log timestamp") * 1000, fields))
+        events.append(EventRecord(str(name), as_time(log.get("timestamp", 0), "log timestamp", 1000), fields))
     return SpanRecord(
         trace_id=trace_id,
         span_id=span_id,
         parent_span_id=parent,
         name=str(span.get("operationName", "")),
         start_ns=start_ns,
-        end_ns=start_ns + as_int(span.get("duration", 0), "duration") * 1000,
+        end_ns=as_time(start_ns + as_int(span.get("duration", 0), "duration") * 1000, "startTime + duration"),
         kind=span_kind(tags.get("span.kind") or "INTERNAL"),
         status_code=_status(tags),
         status_message=tags.get("otel.status_description") or None,
