@@ -233,7 +233,14 @@ def _flush_at_child_exit(_: object) -> None:
 
 
 def _at_exit() -> None:
+    pipeline = _pipeline.current_pipeline()
     try:
         shutdown()
+    except KeyboardInterrupt:  # Ctrl-C while the last spans are written: one line, no traceback
+        sys.stderr.write(
+            "agentops_otel: interrupted while flushing traces at exit; spans not yet written were not recorded\n"
+        )
+        if pipeline is not None and pipeline.created_provider:  # and the SDK's own exit hook must not wait again
+            atexit.unregister(pipeline.provider.shutdown)
     except Exception:
         _log.exception("agentops_otel could not flush at exit")

@@ -275,10 +275,10 @@ def _position(text: str, index: int) -> str:
 _STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def _too_deep(text: str) -> int:
-    """Where the nesting of `text` first passes MAX_DEPTH (strings skipped); -1 if it never does."""
+def _too_deep(text: str, start: int = 0) -> int:
+    """Where the nesting of `text` (from `start`) first passes MAX_DEPTH (strings skipped); -1 if never."""
     depth = 0
-    for token in _STRUCTURE.finditer(text):
+    for token in _STRUCTURE.finditer(text, start):
         char = token.group()[0]
         if char in "[{":
             depth += 1
@@ -289,28 +289,32 @@ def _too_deep(text: str) -> int:
     return -1
 
 
+def json_error(text: str | bytes, exc: BaseException, where: str, start: int = 0) -> SourceError:
+    """The error for a failed parse of `text` (from index `start`): bad JSON, nesting deeper than
+    MAX_DEPTH, or a number longer than Python's int-digit limit, with the line and column."""
+    if isinstance(exc, UnicodeDecodeError):
+        return SourceError(f"{where}: not UTF-8 text at byte {exc.start}; is it an OTLP JSON file?")
+    decoded = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    if isinstance(exc, json.JSONDecodeError):
+        return SourceError(
+            f"{where}: not valid JSON at {_position(decoded, exc.pos)} (char {exc.pos}): {exc.msg}; "
+            "the input is corrupt or truncated"
+        )
+    if isinstance(exc, RecursionError):
+        at = _too_deep(decoded, start)
+        place = _position(decoded, at) if at >= 0 else "some point"
+        return SourceError(f"{where}: JSON nesting deeper than {MAX_DEPTH} levels at {place}")
+    found = re.compile(rf"\d{{{_DIGIT_LIMIT + 1},}}").search(decoded, start)  # json raises a plain ValueError
+    place = _position(decoded, found.start()) if found else "some point"
+    return SourceError(f"{where}: a number longer than {_DIGIT_LIMIT} digits at {place}")
+
+
 def parse_json(text: str | bytes, where: str) -> Any:
-    """json.loads with an error that names `where` and the line and column that broke: bad JSON,
-    nesting deeper than MAX_DEPTH, or a number longer than Python's int-digit limit."""
+    """json.loads with an error that names `where` and the line and column that broke."""
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise SourceError(
-            f"{where}: not valid JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): "
-            f"{exc.msg}; the input is corrupt or truncated"
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{where}: not UTF-8 text at byte {exc.start}; is it an OTLP JSON file?") from None
-    except RecursionError:
-        decoded = text if isinstance(text, str) else text.decode("utf-8", "replace")
-        at = _too_deep(decoded)
-        place = _position(decoded, at) if at >= 0 else "some point"
-        raise SourceError(f"{where}: JSON nesting deeper than {MAX_DEPTH} levels at {place}") from None
-    except ValueError:  # the int-digit limit: json raises it as a plain ValueError
-        decoded = text if isinstance(text, str) else text.decode("utf-8", "replace")
-        found = re.search(rf"\d{{{_DIGIT_LIMIT + 1},}}", decoded)
-        place = _position(decoded, found.start()) if found else "some point"
-        raise SourceError(f"{where}: a number longer than {_DIGIT_LIMIT} digits at {place}") from None
+    except (ValueError, RecursionError) as exc:
+        raise json_error(text, exc, where) from None
 
 
 def records_from_document(doc: Any, where: str) -> list[SpanRecord]:

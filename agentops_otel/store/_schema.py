@@ -7,6 +7,7 @@ creation happens inside `BEGIN IMMEDIATE`, and whoever comes second finds the sc
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,6 +81,12 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
         raise  # our own mistakes, not the file's: they must not read as "not a store"
     except sqlite3.OperationalError as exc:
         text = str(exc)
+        if "disk is full" in text:  # SQLITE_FULL: nothing is wrong with the file
+            raise _disk_full(path, doing) from exc
+        if "disk I/O error" in text:
+            raise StoreError(
+                f"the disk holding {path} failed while {doing} ({text}): check the disk; the store is kept"
+            ) from exc
         if "locked" in text or "busy" in text:
             raise StoreError(
                 f"{path} stayed locked by another process while {doing}; try again, or stop the process holding it"
@@ -92,6 +99,17 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
         raise _unreadable(path, exc) from exc
     except sqlite3.DatabaseError as exc:
         raise _unreadable(path, exc) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise _disk_full(path, doing) from exc
+        raise
+
+
+def _disk_full(path: Path, doing: str) -> StoreError:
+    return StoreError(
+        f"the disk holding {path} is full while {doing}: free some space (the store itself is kept and "
+        "fine), or set AGENTOPS_OTEL_STORE_PATH to a file on another disk"
+    )
 
 
 def _unreadable(path: Path, exc: Exception) -> StoreError:
