@@ -95,7 +95,7 @@ def build_url(base: str, path: str, query: dict[str, Any] | None = None) -> str:
     return url + ("?" + urllib.parse.urlencode(params) if params else "")
 
 
-def _body(response: Any, url: str, limits: Limits, deadline: _Deadline) -> bytes:
+def _body(response: Any, url: str, limits: Limits, deadline: _Deadline) -> bytearray:
     """The answer's body, expanded when gzip, within the size limits."""
     encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
     inflater = Inflater(url, limits) if encoding in ("gzip", "x-gzip", "deflate") else None
@@ -111,10 +111,10 @@ def _body(response: Any, url: str, limits: Limits, deadline: _Deadline) -> bytes
         raise limits.too_slow(url)
     if inflater is not None:
         body += inflater.end()
-    return bytes(body)
+    return body  # not copied into bytes: a large answer is held once
 
 
-def get_body(url: str, limits: Limits | None = None) -> bytes | None:
+def get_body(url: str, limits: Limits | None = None) -> bytearray | None:
     """The body of GET `url` (expanded when gzip); None on 404."""
     limits = limits or Limits.from_env()
     request = urllib.request.Request(url, headers={"Accept": "application/json", "Accept-Encoding": "gzip"})

@@ -194,11 +194,12 @@ class JaegerSource:
     def _services(self) -> list[str]:
         url = build_url(self.base, "/api/v3/services" if self.v3 else "/api/services")
         doc = get_json(url, self.limits)
-        names = doc.get("services" if self.v3 else "data") if isinstance(doc, dict) else None
-        if doc is not None and not (isinstance(names, list) or names is None):
-            raise SourceError(f"{url}: not a Jaeger services answer (expected a list of names); is it a Jaeger URL?")
-        if doc is not None and not isinstance(doc, dict):
-            raise SourceError(f"{url}: not a Jaeger services answer (expected a JSON object); is it a Jaeger URL?")
+        key = "services" if self.v3 else "data"
+        names = doc.get(key) if isinstance(doc, dict) else None
+        if doc is not None and not (isinstance(doc, dict) and key in doc and isinstance(names, list | None)):
+            raise SourceError(
+                f"{url}: not a Jaeger services answer (expected a list of names under {key}); is it a Jaeger URL?"
+            )
         # Jaeger records its own query calls under its own name; they are never sessions.
         return [str(n) for n in names or () if not str(n).startswith("jaeger")]
 

@@ -289,7 +289,7 @@ def _too_deep(text: str, start: int = 0) -> int:
     return -1
 
 
-def json_error(text: str | bytes, exc: BaseException, where: str, start: int = 0) -> SourceError:
+def json_error(text: str | bytes | bytearray, exc: BaseException, where: str, start: int = 0) -> SourceError:
     """The error for a failed parse of `text` (from index `start`): bad JSON, nesting deeper than
     MAX_DEPTH, or a number longer than Python's int-digit limit, with the line and column."""
     if isinstance(exc, UnicodeDecodeError):
@@ -309,7 +309,7 @@ def json_error(text: str | bytes, exc: BaseException, where: str, start: int = 0
     return SourceError(f"{where}: a number longer than {_DIGIT_LIMIT} digits at {place}")
 
 
-def parse_json(text: str | bytes, where: str) -> Any:
+def parse_json(text: str | bytes | bytearray, where: str) -> Any:
     """json.loads with an error that names `where` and the line and column that broke."""
     try:
         return json.loads(text)

@@ -8,6 +8,7 @@ creation happens inside `BEGIN IMMEDIATE`, and whoever comes second finds the sc
 from __future__ import annotations
 
 import errno
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,6 +85,8 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
         if "disk is full" in text:  # SQLITE_FULL: nothing is wrong with the file
             raise _disk_full(path, doing) from exc
         if "disk I/O error" in text:
+            if _free_bytes(path) < 1024 * 1024:  # SQLite cannot grow its WAL index: the disk is full
+                raise _disk_full(path, doing) from exc
             raise StoreError(
                 f"the disk holding {path} failed while {doing} ({text}): check the disk; the store is kept"
             ) from exc
@@ -103,6 +106,13 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
         if exc.errno == errno.ENOSPC:
             raise _disk_full(path, doing) from exc
         raise
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
+    except OSError:
+        return 1 << 62  # unknown: not taken for a full disk
 
 
 def _disk_full(path: Path, doing: str) -> StoreError:
@@ -170,7 +180,8 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str] | None:
             return None
         return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     finally:
-        conn.execute("COMMIT")
+        if conn.in_transaction:  # a failed read (a full disk) may have ended it: keep that error, not COMMIT's
+            conn.execute("COMMIT")
 
 
 def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
