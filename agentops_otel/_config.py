@@ -22,17 +22,26 @@ ENV_URL_TEMPLATE = "AGENTOPS_OTEL_URL_TEMPLATE"  # e.g. http://localhost:16686/t
 ENV_PRICES_FILE = "AGENTOPS_OTEL_PRICES_FILE"
 ENV_INSTRUMENT = "AGENTOPS_OTEL_INSTRUMENT_LLM"  # "true"/"false": auto-instrument openai/anthropic
 ENV_SOURCE = "AGENTOPS_OTEL_SOURCE"  # default trace source of the CLI
+# Bounds of what a source reads: a backend's whole answer within the timeout, answers and JSON
+# documents (a file, or one line of one) up to MAX_BYTES, gzip expanding up to MAX_DECOMPRESSED_BYTES.
+ENV_SOURCE_TIMEOUT = "AGENTOPS_OTEL_SOURCE_TIMEOUT"
+ENV_SOURCE_MAX_BYTES = "AGENTOPS_OTEL_SOURCE_MAX_BYTES"
+ENV_SOURCE_MAX_DECOMPRESSED_BYTES = "AGENTOPS_OTEL_SOURCE_MAX_DECOMPRESSED_BYTES"
 ENV_CAPTURE_CONTENT = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"
 ENV_DISABLED_INSTRUMENTATIONS = "OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"  # upstream's, parsed here only
 ENV_SIGNALS = "AGENTOPS_OTEL_HANDLE_SIGNALS"  # "false": no SIGTERM/SIGHUP handlers (sessions end at exit only)
 # AgentOps' own name (code written for AgentOps sets it): init() starts a session by itself unless false.
 ENV_AUTO_START_SESSION = "AGENTOPS_AUTO_START_SESSION"
+ENV_REDACT = "AGENTOPS_OTEL_REDACT"  # more credentials to mask: a regex, or a JSON list of them
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"  # "true": our own internal errors are raised instead of logged (our tests)
 ENV_COMPAT = "AGENTOPS_OTEL_COMPAT"  # e.g. "openinference,langfuse": also write the keys those UIs read
 COMPAT_TARGETS = ("openinference", "langfuse")
 
 DEFAULT_STORE_PATH = Path(".agentops") / "traces.db"
 DEFAULT_MAX_CONTENT_LENGTH = 16_384
+DEFAULT_SOURCE_TIMEOUT_S = 30
+DEFAULT_SOURCE_MAX_BYTES = 256 * 1024 * 1024
+DEFAULT_SOURCE_MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}

@@ -1,58 +1,25 @@
-"""Content capture: values to JSON strings, truncated, and always scrubbed of credentials.
+"""Content capture: values to JSON strings, truncated, with credentials masked.
 
-Content is untrusted and may be huge or unserialisable. `to_json` never raises, calls a user
-`__repr__` at most once per value, and never lets an API key or auth header through.
+Content is untrusted and may be huge or unserialisable. `to_json` never raises and calls a user
+`__repr__` at most once per value. Credentials are masked by one redaction pass (`_redact`): the
+pipeline's net on every ended span, or `to_json` itself when given a redactor (a span that will not
+pass the net). A cut never leaves the start of a credential behind: a key or token the limit falls
+inside is dropped whole.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
-REDACTED = "[REDACTED]"
+from . import _redact
 
-# Keys whose values are credentials whatever they hold.
-_SECRET_NAMES = (
-    r"api[_-]?key|x[_-]api[_-]key|authorization|proxy[_-]authorization|password|passwd|secret|"
-    r"client[_-]secret|access[_-]token|refresh[_-]token|auth[_-]token|bearer|cookie|set[_-]cookie"
-)
-_SECRET_KEY = re.compile(rf"^({_SECRET_NAMES})$", re.IGNORECASE)
-# Credentials inside free text: provider keys, bearer/basic auth headers, and `key: value` pairs
-# (JSON, query strings, headers) whose key names a credential. Separate patterns with literal prefixes
-# keep this cheap; the lookahead lets the pair pattern skip most positions at once.
-_PROVIDER_KEY = re.compile(r"sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{16,}")
-_AUTH_HEADER = re.compile(r"(?:Bearer|Basic)\s+[A-Za-z0-9._~+/\-]{8,}=*", re.IGNORECASE)
-_SECRET_PAIR = re.compile(
-    rf"""(?P<key>\b(?=[apsctbxr])(?:{_SECRET_NAMES})["']?\s*[:=]\s*)(?P<value>"[^"]*"|'[^']*'|[^\s"',;&}}]+)""",
-    re.IGNORECASE,
-)
-# Cheap pre-check: most content holds none of these, and then no pattern needs to run.
-_HINTS = ("sk-", "bearer", "basic", "key", "auth", "pass", "secret", "token", "cookie")
+REDACTED = _redact.MASK
 _REPR_LIMIT = 2_000
-
-
-@functools.lru_cache(maxsize=4096)
-def _is_secret_key(key: str) -> bool:
-    return _SECRET_KEY.match(key) is not None
-
-
-def _redact_pair(match: re.Match[str]) -> str:
-    value = match["value"]
-    quote = value[0] if value[:1] in ("'", '"') else ""
-    return f"{match['key']}{quote}{REDACTED}{quote}"
-
-
-def scrub_text(text: str) -> str:
-    if not _needs_scrubbing(text):
-        return text
-    text = _AUTH_HEADER.sub(REDACTED, _PROVIDER_KEY.sub(REDACTED, text))
-    if ":" in text or "=" in text:
-        text = _SECRET_PAIR.sub(_redact_pair, text)
-    return text
+_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.")
+_LONGEST_CUT = 512  # the most of a run of key characters dropped at a cut
 
 
 def _safe_repr(value: Any) -> str:
@@ -64,17 +31,15 @@ def _safe_repr(value: Any) -> str:
 
 
 def _plain(value: Any, depth: int = 0) -> Any:
-    """A JSON-able copy of `value` with credentials masked; anything else becomes a safe repr."""
-    if value is None or isinstance(value, bool | int):
+    """A JSON-able copy of `value`; anything JSON has no type for becomes a safe repr."""
+    if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
-    if isinstance(value, str):
-        return scrub_text(value)
     if depth > 20:
         return "…"
     if isinstance(value, Mapping):
-        return {str(k): REDACTED if _is_secret_key(str(k)) else _plain(v, depth + 1) for k, v in value.items()}
+        return {str(k): _plain(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_plain(v, depth + 1) for v in value]
     if isinstance(value, bytes):
@@ -85,27 +50,41 @@ def _plain(value: Any, depth: int = 0) -> Any:
             return _plain(dump(), depth + 1)
         except Exception:
             pass
-    return scrub_text(_safe_repr(value))
+    return _safe_repr(value)
 
 
-def _needs_scrubbing(text: str) -> bool:
-    lowered = text.lower()
-    return any(hint in lowered for hint in _HINTS)
+def _cut(text: str, limit: int) -> tuple[str, int]:
+    """`text` cut at `limit`, stepping back out of a run of key characters the cut falls inside."""
+    end = limit
+    if text[end - 1] in _KEY_CHARS and text[end] in _KEY_CHARS:
+        floor = max(0, limit - _LONGEST_CUT)
+        while end > floor and text[end - 1] in _KEY_CHARS:
+            end -= 1
+    return text[:end], len(text) - end
 
 
-def to_json(value: Any, limit: int) -> tuple[str, bool]:
-    """Serialise `value` for a span attribute. Returns (text, truncated)."""
-    try:  # fast path: plain JSON data holding nothing that looks like a credential
+def to_json(value: Any, limit: int, redactor: _redact.Redactor | None = None) -> tuple[str, bool]:
+    """Serialise `value` for a span attribute. Returns (text, truncated).
+
+    With `redactor`, credentials are masked here (before the cut); without, the span's net does it.
+    """
+    try:  # fast path: plain JSON data
         text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):  # other types, NaN, non-string keys: the careful walk below
-        text = ""
-    if not text or _needs_scrubbing(text):
+    except (TypeError, ValueError, RecursionError):  # other types, NaN, non-string keys, cycles
         text = json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
+    if redactor is not None:
+        text = redactor.text(text)
     if len(text) <= limit:
         return text, False
-    return text[:limit] + f"…[truncated {len(text) - limit} chars]", True
+    kept, cut = _cut(text, limit)
+    return kept + f"…[truncated {cut} chars]", True
 
 
-def scrub_mapping(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Headers and similar: credentials masked by key and by content."""
-    return _plain(values)  # type: ignore[no-any-return]
+def scrub_text(text: str, redactor: _redact.Redactor | None = None) -> str:
+    """`text` with credentials masked (the built-in rules and AGENTOPS_OTEL_REDACT's by default)."""
+    return (redactor or _redact.from_environment()).text(text)
+
+
+def scrub_mapping(values: Mapping[str, Any], redactor: _redact.Redactor | None = None) -> dict[str, Any]:
+    """Headers, recordings and similar plain data: credentials masked by key and by content."""
+    return (redactor or _redact.from_environment()).plain(values)  # type: ignore[no-any-return]

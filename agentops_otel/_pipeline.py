@@ -1,6 +1,7 @@
 """The pipeline: joins or builds the TracerProvider and puts our processors on it.
 
 Order on the provider (see HACKING.md):
+  the redaction net (on end: credentials masked in every span, before anything below sees it)
   SessionContextProcessor (on start: stamp `session.id` on every span inside a session)
   -> CostProcessor (on end: price LLM spans, roll totals up to the session root, hand a copy on)
      -> downstream, one multi-span processor: the user's own processors (when we joined their
@@ -28,6 +29,7 @@ from opentelemetry import trace
 from opentelemetry.sdk.trace import SpanProcessor, SynchronousMultiSpanProcessor
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
 
+from . import _redact
 from . import semconv as sc
 from ._config import (
     DEFAULT_MAX_CONTENT_LENGTH,
@@ -43,6 +45,7 @@ from ._config import (
 from ._context import SESSION_ID_KEY
 from ._internal import internal_error
 from ._recorder import Recorder
+from ._redact_spans import redacted
 from ._version import __version__
 from .cost import CostProcessor
 from .errors import ConfigurationError
@@ -61,6 +64,7 @@ class Settings:
     store_path: Path = field(default_factory=store_path)
     default_tags: tuple[str, ...] = ()
     compat: frozenset[str] = frozenset()  # AGENTOPS_OTEL_COMPAT: the UIs whose keys we add (see _compat)
+    redactor: _redact.Redactor = field(default_factory=_redact.from_environment)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -92,17 +96,23 @@ class SessionContextProcessor(SpanProcessor):
 
 
 class _PipelineProcessor(SynchronousMultiSpanProcessor):
-    """The provider's active processor once we are on it: session stamping, then cost over the rest.
+    """The provider's active processor once we are on it: the redaction net, session stamping, then
+    cost over the rest.
 
-    A processor the application adds to the provider later (`provider.add_span_processor(p)`) goes
-    downstream of the cost processor, so it receives spans with their cost like every other.
+    Every ended span is redacted before any processor sees it, so nothing below (the recorder, the
+    store, OTLP, the application's own processors) ever holds a credential. A processor the
+    application adds to the provider later (`provider.add_span_processor(p)`) goes downstream of the
+    cost processor, so it receives spans with their cost like every other.
     """
 
-    def __init__(self, cost: CostProcessor) -> None:
+    redacts_ended_spans = True  # spans ending through it need no redaction where they are made
+
+    def __init__(self, cost: CostProcessor, settings: Settings) -> None:
         super().__init__()
         self.cost = cost
         self.before_shutdown: Callable[[], None] | None = None  # capture ends open sessions there
         self.retired = False
+        self.settings = settings
         super().add_span_processor(SessionContextProcessor())
         super().add_span_processor(cost)
 
@@ -138,6 +148,13 @@ class _PipelineProcessor(SynchronousMultiSpanProcessor):
         from .export import exit_timeout_s
 
         finish(self.downstream(), exit_timeout_s())
+
+    def on_end(self, span: Any) -> None:
+        try:
+            span = redacted(span, self.settings.redactor)
+        except Exception:
+            internal_error(f"redact span {span.name!r}")
+        super().on_end(span)
 
 
 @dataclass
@@ -249,7 +266,7 @@ def build(
             cost = CostProcessor(own, pricer=pricer, extra_keys=extra_keys)
             provider = SDKTracerProvider(
                 resource=build_resource(service_name, service_version, environment),
-                active_span_processor=_PipelineProcessor(cost),
+                active_span_processor=_PipelineProcessor(cost, settings),
                 shutdown_on_exit=False,  # capture flushes at exit, after the application's own exit hooks
             )
             if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
@@ -271,13 +288,13 @@ def build(
                 holder = SynchronousMultiSpanProcessor()
                 holder._span_processors = original
                 cost = CostProcessor([holder, *own], pricer=pricer, extra_keys=extra_keys)
-                active = _PipelineProcessor(cost)
+                active = _PipelineProcessor(cost, settings)
                 with replaced._lock:
                     replaced._span_processors = (active,)
             else:  # another kind of active processor: tracers made from now on reach us
                 original = None
                 cost = CostProcessor([replaced, *own], pricer=pricer, extra_keys=extra_keys)
-                active = _PipelineProcessor(cost)
+                active = _PipelineProcessor(cost, settings)
             provider._active_span_processor = active
         # genai-prices and its tables load off the application's thread (about 0.2 s + 0.5 s of CPU).
         threading.Thread(target=lambda: cost.pricer.warm_up(), name="agentops-otel-prices", daemon=True).start()

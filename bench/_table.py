@@ -184,6 +184,22 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         ),
     ),
     Benchmark(
+        "redaction",
+        "credentials masked: one content text, and the net over an ended span",
+        (
+            M("prompt-2k", "redaction", "prompt-2k", "a 2 KB prompt (GenAI messages JSON)"),
+            M("history-16k", "redaction", "history-16k", "a 16 KB history (the default content limit)"),
+            M("prompt-2k-keys", "redaction", "prompt-2k-with-credentials", "2 KB holding a key and a password"),
+            M("net-tool-span", "redaction", "net-tool-span", "the net over an ended tool span"),
+            M("net-llm-span", "redaction", "net-llm-span", "the net over an LLM span with 2.6 KB of content"),
+        ),
+        (
+            T("<= 30 us per 2 KB prompt", "<=", 30.0, "prompt-2k", unit="us"),
+            T("<= 40 us per LLM span (net, 2.6 KB of content)", "<=", 40.0, "net-llm-span", unit="us"),
+            T("<= 5 us per tool span (net)", "<=", 5.0, "net-tool-span", unit="us"),
+        ),
+    ),
+    Benchmark(
         "store-write",
         "local store write (LocalStoreExporter.export of 512-span batches)",
         (M("store", "pipeline", "store-write", "spans handed to the exporter, SQLite WAL file"),),

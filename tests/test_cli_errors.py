@@ -54,7 +54,7 @@ def _assert_user_error(result, *fragments):
     [
         (["replay", "nope"], ["no session or trace id starts with 'nope'", "agentops-otel sessions"]),
         (["replay", "sess-000"], ["matches 3 sessions", "sess-0001-7f3a", "sess-0003-7f3a"]),
-        (["sessions", "--since", "yesterday"], ["--since 'yesterday'"]),
+        (["sessions", "--since", "yesterday"], ["'--since': 'yesterday' is neither a duration"]),
         (["sessions", "--since", "5 parsecs"], ["--since"]),
         (["sessions", "--status", "failed"], ["--status", "sessions --help"]),
         (["sessions", "--limit", "0"], ["--limit"]),

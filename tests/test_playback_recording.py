@@ -115,7 +115,7 @@ def test_an_exported_file_never_holds_credentials(tmp_path: Path) -> None:
     tool = RecordedStep(2, "tool", "login", params={"user": "ann", "api_key": "plain-secret-value"})
     path = Recording("s", "n", None, (step, tool)).save(tmp_path / "r.json")
     text = path.read_text()
-    assert SECRET not in text and "plain-secret-value" not in text and "[REDACTED]" in text
+    assert SECRET not in text and "plain-secret-value" not in text and "****" in text
 
     with openai.OpenAI(**OFFLINE) as client, playback(path):  # the live prompt is scrubbed the same way to match
         reply = client.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": prompt}])
@@ -291,7 +291,7 @@ def test_a_conversation_carrying_credentials_matches_its_scrubbed_recording() ->
     with openai.OpenAI(**OFFLINE) as offline, playback(session) as player:
         replayed = login_agent(offline)
     # Credentials are never recorded, so the model's answer comes back with the key masked.
-    assert replayed == [live[0].replace("k-0123456789", "[REDACTED]"), live[1]]
+    assert replayed == [live[0].replace("k-0123456789", "****"), live[1]]
     assert player.answered == 2
 
 

@@ -116,7 +116,7 @@ class StepOptions:
     def static_attributes(self) -> dict[str, Any]:
         from ._handle import attribute_value
 
-        attrs = {str(k): attribute_value(v) for k, v in (self.attributes or {}).items()}
+        attrs = {str(k): attribute_value(str(k), v) for k, v in (self.attributes or {}).items()}
         if self.version is not None:
             attrs[sc.AGENTOPS_ENTITY_VERSION] = str(self.version)
         if self.tags:

@@ -20,7 +20,7 @@ from .. import _tool_calls as tool_calls
 from .. import semconv as sc
 from .._context import SESSION_ID_KEY
 from ..errors import ConfigurationError
-from ._spans import content_attributes, record_error, tracer
+from ._spans import content_attributes, local_redactor, record_error, tracer
 
 USER_COST_SOURCE = "user"  # agentops.cost.source of a cost the application gave
 
@@ -127,6 +127,12 @@ def _messages(value: Any, role: str) -> Any:
     return value
 
 
+def _masked(text: str) -> str:
+    """Masked here only when our spans do not pass the pipeline's redaction net."""
+    redactor = local_redactor()
+    return redactor.text(text) if redactor is not None else text
+
+
 def record(event: _Event, context: otel_context.Context | None = None) -> _Event:
     """Record an event as a step span of the current session (or of the session whose `context` is
     given; a free span outside any)."""
@@ -178,7 +184,7 @@ def record(event: _Event, context: otel_context.Context | None = None) -> _Event
         attrs[sc.AGENTOPS_SPAN_TYPE] = sc.SpanTypeValues.ERROR.value
         attrs[sc.ERROR_TYPE] = error_type
         if event.details is not None:
-            attrs[sc.AGENTOPS_ERROR_DETAILS] = str(event.details)
+            attrs[sc.AGENTOPS_ERROR_DETAILS] = _masked(str(event.details))
         if event.code is not None:
             attrs[sc.AGENTOPS_ERROR_CODE] = str(event.code)
         trigger = event.trigger_event
@@ -191,7 +197,7 @@ def record(event: _Event, context: otel_context.Context | None = None) -> _Event
         if event.exception is not None:
             record_error(span, event.exception)
         else:
-            span.set_status(Status(StatusCode.ERROR, str(event.details or name)))
+            span.set_status(Status(StatusCode.ERROR, _masked(str(event.details or name))))
     event.span_id = format(span.get_span_context().span_id, "016x")
     event.session_id = otel_context.get_value(SESSION_ID_KEY, context)
     if event.end_timestamp is None:

@@ -122,6 +122,10 @@ def at_exit() -> None:
     _exited = True
     try:
         end_recording(keep_current=True)
+    except KeyboardInterrupt:  # Ctrl-C while the last spans are written: one line, no traceback
+        sys.stderr.write(
+            "agentops_otel: interrupted while flushing traces at exit; spans not yet written were not recorded\n"
+        )
     except Exception:
         _log.exception("agentops_otel could not flush at exit")
 

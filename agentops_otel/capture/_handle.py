@@ -35,15 +35,17 @@ _log = logging.getLogger("agentops_otel")
 _warned_states: set[str] = set()
 
 
-def attribute_value(value: Any) -> Any:
-    """A value as an attribute: primitives and lists of strings as they are, anything else as JSON."""
+def attribute_value(key: str, value: Any) -> Any:
+    """A session attribute as recorded: primitives and lists of strings as they are, anything else as
+    JSON; credentials masked (here, not only by the net: an open session's root is stored as it starts)."""
+    settings = _pipeline.current_settings()
     if isinstance(value, str | bool | int | float):
-        return value
+        return settings.redactor.value(key, value)
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-        return tuple(value)
+        return settings.redactor.value(key, tuple(value))
     from .._content import to_json
 
-    return to_json(value, _pipeline.current_settings().max_content_length)[0]
+    return settings.redactor.value(key, to_json(value, settings.max_content_length, settings.redactor)[0])
 
 
 def _ended_as(end_state: Any, reason: str | None) -> tuple[str, str | None, str | None]:
@@ -83,8 +85,11 @@ class SessionHandle(AgentOpsSession):
     ) -> None:
         pipeline = ensure_started()
         self.session_id = str(session_id or uuid.uuid4())
-        self.name = name
-        self.tags = list(dict.fromkeys(str(t) for t in (*_pipeline.current_settings().default_tags, *tags)))
+        redactor = _pipeline.current_settings().redactor
+        self.name = name = redactor.text(name) if name else name
+        self.tags = list(
+            dict.fromkeys(redactor.text(str(t)) for t in (*_pipeline.current_settings().default_tags, *tags))
+        )
         self.end_state: str | None = None
         self.end_state_reason: str | None = None
         self.auto_started = auto_started
@@ -92,7 +97,7 @@ class SessionHandle(AgentOpsSession):
         if not auto_started:
             _give_way()
         outer = _scope.current_handle()
-        attrs: dict[str, Any] = {k: attribute_value(v) for k, v in attributes.items() if k != "user_id"}
+        attrs: dict[str, Any] = {k: attribute_value(k, v) for k, v in attributes.items() if k != "user_id"}
         if attributes.get("user_id") is not None:  # session(user_id=...): upstream `user.id`, which Langfuse reads
             attrs[sc.USER_ID] = str(attributes["user_id"])
         attrs.update(
@@ -179,6 +184,8 @@ class SessionHandle(AgentOpsSession):
         _scope.leave(self)
 
     def _finish(self, state: str, reason: str | None, given: str | None) -> None:
+        if reason is not None:
+            reason = _pipeline.current_settings().redactor.text(str(reason))
         span = self.span
         self.end_state, self.end_state_reason = state, reason
         attrs: dict[str, Any] = {sc.AGENTOPS_SESSION_END_STATE: state}

@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ def init(
     inherited_session_id: str | None = None,
     exporter: Any = None,
     processor: Any = None,
+    redact: Any = None,
     **agentops_kwargs: Any,
 ) -> Any:
     """Start recording: join the application's TracerProvider (or create one) and add our pipeline.
@@ -66,6 +68,10 @@ def init(
 
     A span processor added to the provider later (`provider.add_span_processor(p)`) receives spans
     with their cost, like the processors the provider had before.
+
+    Credentials are masked in everything recorded (see `agentops_otel._redact` for the built-in
+    shapes); `redact` adds rules: regular expressions (the named group `secret`, else the whole
+    match, becomes ****) and functions str -> str, one or a list; AGENTOPS_OTEL_REDACT adds more.
     """
     from . import _agentops_init as agentops
 
@@ -80,9 +86,12 @@ def init(
     if max_content_length is not None and (not isinstance(max_content_length, int) or max_content_length < 1):
         raise ConfigurationError("max_content_length must be a whole number of characters >= 1")
     started = False
+    redactor = _redactor(redact) if redact is not None else None
     with _pipeline._lock:
         pipeline = _pipeline.current_pipeline()
         settings = pipeline.settings if pipeline is not None else _pipeline.Settings.from_env()
+        if redactor is not None:
+            settings.redactor = redactor
         if capture_content is not None:
             settings.capture = parse_content_capture(capture_content)
         if max_content_length is not None:
@@ -120,6 +129,17 @@ def _tag_list(tags: Any) -> list[str]:
     if tags is None:
         return []
     return [tags] if isinstance(tags, str) else [str(t) for t in tags]
+
+
+def _redactor(redact: Any) -> Any:
+    """The built-in rules, AGENTOPS_OTEL_REDACT's, then the given ones (checked now: a bad one fails init())."""
+    from .. import _redact
+
+    rules = [redact] if isinstance(redact, str) or callable(redact) else list(redact)
+    try:
+        return _redact.Redactor([*_redact.from_environment().rules, *rules])
+    except (TypeError, re.error) as exc:
+        raise ConfigurationError(f"redact: {exc}; give regular expressions or functions str -> str") from None
 
 
 def ensure_started() -> _pipeline.Pipeline:

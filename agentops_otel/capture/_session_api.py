@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .. import _pipeline
 from .. import semconv as sc
 
 if TYPE_CHECKING:
@@ -150,7 +151,8 @@ class AgentOpsSession:
 
     def set_tags(self, tags: str | Sequence[str]) -> None:
         """Replace the session's tags."""
-        wanted = list(dict.fromkeys(_tag_list(tags)))
+        redactor = _pipeline.current_settings().redactor  # an open root is stored as it is
+        wanted = list(dict.fromkeys(redactor.text(t) for t in _tag_list(tags)))
         if self.set_root_attributes({sc.AGENTOPS_SESSION_TAGS: tuple(wanted)}):
             self.tags = wanted
 

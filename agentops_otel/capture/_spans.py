@@ -6,11 +6,12 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider as SDKTracerProvider
-from opentelemetry.trace import Span, Status, StatusCode
+from opentelemetry.trace import Span
 
-from .. import _pipeline
+from .. import _pipeline, _redact
 from .. import semconv as sc
 from .._content import to_json
+from .._redact_spans import record_exception
 
 
 def tracer() -> trace.Tracer | None:
@@ -25,12 +26,21 @@ def tracer() -> trace.Tracer | None:
     return None
 
 
+def local_redactor() -> _redact.Redactor | None:
+    """The redactor to apply here, or None when our spans pass the pipeline's redaction net."""
+    return _pipeline.current_settings().redactor if _pipeline.current_pipeline() is None else None
+
+
+def redactor() -> _redact.Redactor:
+    return _pipeline.current_settings().redactor
+
+
 def content_attributes(key: str, value: Any, attrs: dict[str, Any]) -> None:
     """Add `value` as JSON under `key` when content capture is on."""
     settings = _pipeline.current_settings()
     if settings.capture.value == "NO_CONTENT":
         return
-    text, truncated = to_json(value, settings.max_content_length)
+    text, truncated = to_json(value, settings.max_content_length, local_redactor())
     attrs[key] = text
     if truncated:
         attrs[sc.AGENTOPS_STEP_TRUNCATED] = True
@@ -44,7 +54,6 @@ def set_content(span: Span, key: str, value: Any) -> None:
 
 
 def record_error(span: Span, exc: BaseException) -> None:
-    """Mark the span failed by `exc`: exception event, status ERROR, error.type."""
-    span.record_exception(exc)
+    """Mark the span failed by `exc`: exception event, status ERROR, error.type (credentials masked)."""
+    record_exception(span, exc, redactor())
     span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)
-    span.set_status(Status(StatusCode.ERROR, f"{type(exc).__name__}: {exc}"))

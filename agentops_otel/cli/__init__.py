@@ -29,6 +29,7 @@ Other helpers: `parse_since("2h")` (ns since the epoch), `color_option` + `use_c
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 import sys
 from collections.abc import Sequence
@@ -87,6 +88,7 @@ class _CommandsByModule(click.Group):
         """Run the command line; in standalone mode, report errors as one `error: ...` line."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        _show_warnings()
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.Abort:
@@ -110,6 +112,28 @@ class _CommandsByModule(click.Group):
             UserError(f"cannot use{where}: {exc.strerror or exc}").show()
             sys.exit(USER_ERROR_EXIT)
         sys.exit(result if isinstance(result, int) else 0)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is when a record comes (click's test runner swaps it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _show_warnings() -> None:
+    """Our library's warnings (a skipped line, a bad setting) as `warning: ...` lines on stderr."""
+    logger = logging.getLogger("agentops_otel")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("warning: %(message)s"))
+        handler.setLevel(logging.WARNING)
+        logger.addHandler(handler)
 
 
 def _unavailable(name: str, exc: Exception) -> click.Command:

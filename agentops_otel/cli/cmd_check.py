@@ -49,8 +49,7 @@ from ..gate import (
     render_table,
 )
 from ..model import SessionSummary, summarize
-from ..sources import parse_since
-from ._common import open_source_or_exit, source_option, user_errors
+from ._common import MAX_LIMIT, SINCE, FiniteFloatRange, open_source_or_exit, source_option, user_errors
 
 # The pass rates' confidence level, the same option on `check` and `trajectories`.
 confidence_option = click.option(
@@ -64,20 +63,24 @@ confidence_option = click.option(
 
 @click.command("check")
 @source_option
-@click.option("--since", default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time.")
+@click.option(
+    "--since", type=SINCE, default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time."
+)
 @click.option("--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all must match).")
 @click.option("--service", default=None, help="Only sessions of this service.name.")
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1), help="Newest sessions read.")
-@click.option("--max-failure-rate", type=click.FloatRange(0, 1), help="Breach above this share of failed sessions.")
-@click.option("--max-cost", type=click.FloatRange(min=0), help="Breach above this cost in USD (see --cost-stat).")
+@click.option(
+    "--limit", default=1000, show_default=True, type=click.IntRange(1, MAX_LIMIT), help="Newest sessions read."
+)
+@click.option("--max-failure-rate", type=FiniteFloatRange(0, 1), help="Breach above this share of failed sessions.")
+@click.option("--max-cost", type=FiniteFloatRange(min=0), help="Breach above this cost in USD (see --cost-stat).")
 @click.option("--cost-stat", type=click.Choice([*STATS, "total"]), default="p95", show_default=True)
-@click.option("--max-llm-calls", type=click.FloatRange(min=0), help="Breach above this many LLM calls per session.")
+@click.option("--max-llm-calls", type=FiniteFloatRange(min=0), help="Breach above this many LLM calls per session.")
 @click.option("--llm-calls-stat", type=click.Choice(STATS), default="max", show_default=True)
 @click.option("--allow-unpriced", is_flag=True, help="Measure cost over priced sessions only instead of failing.")
 @click.option("--min-sessions", default=1, show_default=True, type=click.IntRange(min=0), help="Fail below this.")
 @click.option(
     "--min-pass-rate",
-    type=click.FloatRange(0, 1),
+    type=FiniteFloatRange(0, 1),
     help="Breach when a group's pass rate has a lower confidence bound under this (see --group-by).",
 )
 @click.option(
@@ -94,7 +97,7 @@ confidence_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print the measurements as JSON.")
 def command(
     source_spec: str | None,
-    since: str,
+    since: int,
     tags: tuple[str, ...],
     service: str | None,
     limit: int,
@@ -112,14 +115,13 @@ def command(
     as_json: bool,
 ) -> None:
     """Gate CI on recent sessions: exit 1 when a threshold is breached, 2 on usage or source errors."""
-    since_ns = parse_since(since)
     opened = open_source_or_exit(source_spec)
     grouped: GroupedRates | None = None
     with user_errors():
         if min_pass_rate is None and group_by is None and max_trajectories is None:
-            sessions = opened.sessions(since_ns=since_ns, tags=list(tags), service=service, limit=limit)
+            sessions = opened.sessions(since_ns=since, tags=list(tags), service=service, limit=limit)
         else:  # every session whole (steps for trajectories), never a truncated sample
-            whole = read_sessions(opened, since_ns=since_ns, tags=tags, service=service, limit=limit)
+            whole = read_sessions(opened, since_ns=since, tags=tags, service=service, limit=limit)
             sessions = [summarize(s) for s in reversed(whole)]
             grouped = measure_groups(
                 whole,
@@ -140,7 +142,7 @@ def command(
     enough = len(sessions) >= min_sessions
     rated = grouped is None or _groups_ok(grouped, min_pass_rate, max_trajectories)
     ok = enough and all(r.ok for r in rows) and rated
-    window = _window(since_ns, tags, service)
+    window = _window(since, tags, service)
     if as_json:
         # Grouped, more than --limit matching is an error: the limit was never what cut the sessions read.
         data = _as_json(opened.description, window, sessions, rows, enough, ok, limit + (grouped is not None))

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ._common import open_source_or_exit, source_option, terminal_width
+from ._common import MAX_WIDTH, open_source_or_exit, source_option, terminal_width
 
 
 @click.command()
@@ -21,7 +21,7 @@ from ._common import open_source_or_exit, source_option, terminal_width
     help="Where to read B from, when not the same place as A (same forms as --source).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-@click.option("--width", type=click.IntRange(min=40), help="Line width (default: the terminal's).")
+@click.option("--width", type=click.IntRange(40, MAX_WIDTH), help="Line width (default: the terminal's).")
 def command(
     session_a: str,
     session_b: str,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ._common import color_option, open_source_or_exit, source_option, terminal_width, use_color
+from ._common import MAX_WIDTH, color_option, open_source_or_exit, source_option, terminal_width, use_color
 
 
 @click.command()
@@ -25,7 +25,9 @@ from ._common import color_option, open_source_or_exit, source_option, terminal_
 @click.option(
     "--open", "open_page", is_flag=True, help="Open the HTML replay in a browser (a temp file without --html)."
 )
-@click.option("--width", type=click.IntRange(min=40), help="Line width of the timeline (default: the terminal's).")
+@click.option(
+    "--width", type=click.IntRange(40, MAX_WIDTH), help="Line width of the timeline (default: the terminal's)."
+)
 @source_option
 @color_option
 def command(

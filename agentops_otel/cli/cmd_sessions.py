@@ -9,8 +9,7 @@ import click
 
 from .. import _states
 from .._format import usd
-from ..sources import parse_since
-from ._common import color_option, open_source_or_exit, source_option, use_color
+from ._common import MAX_LIMIT, SINCE, color_option, open_source_or_exit, source_option, use_color
 
 _STATUS_COLORS = {_states.SUCCESS: "green", _states.FAIL: "red", _states.INDETERMINATE: "yellow", _states.OPEN: "cyan"}
 _COLUMNS = ("SESSION", "STARTED", "DURATION", "STATUS", "TAGS", "COST")
@@ -21,16 +20,16 @@ _COLUMNS = ("SESSION", "STARTED", "DURATION", "STATUS", "TAGS", "COST")
 @click.option(
     "--status", type=click.Choice(_states.STATUSES, case_sensitive=False), help="Only sessions that ended so (or open)."
 )
-@click.option("--since", metavar="WHEN", help="Only sessions started since: 30m, 2h, 7d, or an ISO date/time.")
+@click.option("--since", type=SINCE, help="Only sessions started since: 30m, 2h, 7d, or an ISO date/time.")
 @click.option("--service", metavar="NAME", help="Only sessions of this service (service.name).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="At most this many.")
+@click.option("--limit", type=click.IntRange(1, MAX_LIMIT), default=20, show_default=True, help="At most this many.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of session summaries).")
 @source_option
 @color_option
 def command(
     tags: tuple[str, ...],
     status: str | None,
-    since: str | None,
+    since: int | None,
     service: str | None,
     limit: int,
     as_json: bool,
@@ -38,14 +37,13 @@ def command(
     color: bool | None,
 ) -> None:
     """List recent sessions: id, start, duration, status, tags, cost."""
-    since_ns = parse_since(since) if since else None
     source = open_source_or_exit(source_spec)
-    found = source.sessions(since_ns=since_ns, tags=tags, status=status, service=service, limit=limit)
+    found = source.sessions(since_ns=since, tags=tags, status=status, service=service, limit=limit)
     if as_json:
         click.echo(json.dumps([s.to_dict() for s in found], indent=2, default=str))
         return
     if not found:
-        filtered = tags or status or since or service
+        filtered = tags or status or since is not None or service
         what = "match these filters" if filtered else "recorded yet"
         click.echo(f"no sessions {what} in {source.description}", err=True)
         return

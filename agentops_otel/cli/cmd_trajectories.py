@@ -22,25 +22,26 @@ from .._format import usd
 from .._stats import describe_rate, statistic
 from ..gate import GROUP_BY, GroupedRates, GroupRate, measure_groups, read_sessions
 from ..model import TrajectoryCluster
-from ..sources import parse_since
-from ._common import open_source_or_exit, source_option, user_errors
+from ._common import MAX_LIMIT, SINCE, open_source_or_exit, source_option, user_errors
 from .cmd_check import _window, confidence_option
 
 
 @click.command("trajectories")
 @source_option
-@click.option("--since", default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time.")
+@click.option(
+    "--since", type=SINCE, default="24h", show_default=True, help="Window start: 30m, 24h, 7d, 2w, or an ISO time."
+)
 @click.option("--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all must match).")
 @click.option("--service", default=None, help="Only sessions of this service.name.")
 @click.option("--name", "names", multiple=True, help="Only sessions with this name (* and ? match; repeat: any).")
 @click.option("--group-by", type=click.Choice(GROUP_BY), help="One report per test (node id), tag or session name.")
 @click.option("--values", "include_values", is_flag=True, help="Tell trajectories apart by argument values too.")
 @confidence_option
-@click.option("--limit", default=1000, show_default=True, type=click.IntRange(min=1), help="Most sessions read.")
+@click.option("--limit", default=1000, show_default=True, type=click.IntRange(1, MAX_LIMIT), help="Most sessions read.")
 @click.option("--json", "as_json", is_flag=True, help="Print the groups and their trajectories as JSON.")
 def command(
     source_spec: str | None,
-    since: str,
+    since: int,
     tags: tuple[str, ...],
     service: str | None,
     names: tuple[str, ...],
@@ -51,7 +52,7 @@ def command(
     as_json: bool,
 ) -> None:
     """Group recorded runs by trajectory: counts, pass rates with intervals, cost, duration, departures."""
-    since_ns = parse_since(since)
+    since_ns = since
     opened = open_source_or_exit(source_spec)
     with user_errors():
         sessions = read_sessions(opened, since_ns=since_ns, tags=tags, service=service, names=names, limit=limit)

@@ -19,11 +19,13 @@ from typing import Any
 from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
+from .. import _redact
 from .. import _tool_calls as tool_calls
 from .. import semconv as sc
 from .._config import ContentCapture
 from .._content import to_json
 from .._internal import internal_error
+from .._redact_spans import goes_through_net, record_exception
 
 _log = logging.getLogger("agentops_otel.instrumentation")
 
@@ -114,6 +116,8 @@ class LLMCall:
         )
         # A span sampled out records nothing: skip the content and response work entirely.
         self.recording = self.span.is_recording()
+        # Credentials in content are masked by the pipeline's net; a provider without it, here.
+        self._redactor = None if goes_through_net(self.span) else _redact.from_environment()
         self._content: dict[str, Any] = {}
         if self.recording and telemetry.capture is not ContentCapture.NO_CONTENT:
             self._content = self._encode(
@@ -139,7 +143,7 @@ class LLMCall:
         for key, value in values.items():
             if value is None:
                 continue
-            text, truncated = to_json(value, self._telemetry.max_content_length)
+            text, truncated = to_json(value, self._telemetry.max_content_length, self._redactor)
             encoded[key] = text
             if truncated:
                 encoded[sc.AGENTOPS_STEP_TRUNCATED] = True
@@ -184,8 +188,7 @@ class LLMCall:
             if isinstance(status, int):
                 self.span.set_attribute(sc.HTTP_RESPONSE_STATUS_CODE, status)
             self.span.set_attribute(sc.ERROR_TYPE, type(error).__qualname__)
-            self.span.record_exception(error)
-            self.span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+            record_exception(self.span, error, self._redactor)
         except Exception:
             internal_error("record an LLM error", _log)
         finally:

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .. import _pipeline
 from .._content import scrub_mapping, scrub_text
 
 Entry = tuple[str, str]
@@ -22,16 +23,22 @@ _PREVIEW = 160
 _NON_TEXT: Entry = ("content part", "non-text")
 
 
+def _redactor() -> Any:
+    """The rules recordings were masked with (init(redact=...) and AGENTOPS_OTEL_REDACT), so a live
+    conversation matches its recording."""
+    return _pipeline.current_settings().redactor
+
+
 def _json_value(value: Any) -> str:
     """One canonical text for JSON-ish values: strings holding JSON are parsed first."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
         except ValueError:
-            return scrub_text(value.strip())
+            return scrub_text(value.strip(), _redactor())
     if isinstance(value, list) and value and all(isinstance(v, dict) and v.get("type") == "text" for v in value):
-        return scrub_text("\n".join(str(v.get("text", v.get("content", ""))) for v in value).strip())
-    value = scrub_mapping({"value": value})["value"]  # credentials masked by key, as content capture does
+        return scrub_text("\n".join(str(v.get("text", v.get("content", ""))) for v in value).strip(), _redactor())
+    value = scrub_mapping({"value": value}, _redactor())["value"]  # credentials masked by key, as content capture does
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -44,7 +51,7 @@ def _message_entries(
     role: str, texts: list[str], calls: list[Entry], results: list[Entry], other: list[Entry]
 ) -> list[Entry]:
     entries: list[Entry] = []
-    text = scrub_text("\n".join(t for t in texts if t).strip())
+    text = scrub_text("\n".join(t for t in texts if t).strip(), _redactor())
     if text:
         entries.append((role, text))
     return entries + calls + results + other

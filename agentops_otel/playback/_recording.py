@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .. import _pipeline
 from .. import semconv as sc
 from .._content import scrub_mapping
 from ..errors import AgentOpsOtelError, ConfigurationError
@@ -100,7 +101,7 @@ class Recording:
             "end_state": self.end_state,
             "steps": [asdict(s) for s in self.steps],
         }
-        return scrub_mapping(data)  # credentials never leave in an exported file
+        return scrub_mapping(data, _pipeline.current_settings().redactor)  # credentials never leave in a file
 
     def save(self, path: str | Path) -> Path:
         target = Path(path)

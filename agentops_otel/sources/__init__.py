@@ -50,8 +50,12 @@ class TraceSource(Protocol):
 _SCHEMES = ("store", "file", "jaeger", "tempo")
 
 
-def open_source(spec: str | None = None) -> TraceSource:
-    """Open the source a spec names (see the module docstring for the forms)."""
+def open_source(spec: str | None = None, *, skip_bad_lines: bool = False) -> TraceSource:
+    """Open the source a spec names (see the module docstring for the forms).
+
+    `skip_bad_lines`: an OTLP JSON Lines file's unreadable lines are skipped (with one warning that
+    counts them) instead of failing the read.
+    """
     spec = (spec if spec is not None else os.environ.get(ENV_SOURCE, "")).strip()
     scheme, _, rest = spec.partition(":")
     if scheme not in _SCHEMES or (scheme in ("store", "file") and not rest):
@@ -66,7 +70,7 @@ def open_source(spec: str | None = None) -> TraceSource:
     if scheme == "file":
         from ._otlp_file import OtlpFileSource
 
-        return OtlpFileSource(rest)
+        return OtlpFileSource(rest, skip_bad_lines=skip_bad_lines)
     if not rest.startswith(("http://", "https://")):
         port = 16686 if scheme == "jaeger" else 3200  # each backend's query API port
         raise ConfigurationError(f"{scheme}: source needs a URL, e.g. {scheme}:http://127.0.0.1:{port}")

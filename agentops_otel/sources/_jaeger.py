@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +20,10 @@ from .. import semconv as sc
 from ..cost import price_records
 from ..errors import SourceError
 from ..model import EventRecord, LinkRecord, Session, SessionSummary, SpanRecord, build_session, summarize
-from ._http import build_url, get_json
-from ._otlp_json import ShapeError, as_int, hex_id, records_from_document, span_kind, status_code
+from ._http import build_url, get_body, get_json
+from ._json_stream import object_items
+from ._limits import Limits
+from ._otlp_json import ShapeError, as_int, as_time, hex_id, records_from_document, span_kind, status_code
 from ._select import matches, newest_first, pick
 
 DEFAULT_LOOKBACK_NS = 7 * 24 * 3600 * 10**9
@@ -61,7 +63,7 @@ def _tag_value(tag: Mapping[str, Any]) -> Any:
     if kind == "string" and tag.get("key") in _ARRAY_ATTRIBUTES and isinstance(value, str):
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
         return tuple(parsed) if isinstance(parsed, list) else value
     return value
@@ -92,7 +94,7 @@ def _span(span: Mapping[str, Any], processes: Mapping[str, Any]) -> SpanRecord:
         elif ref_span != parent:
             links.append(LinkRecord(ref_trace, ref_span))
     tags = _tags(span.get("tags"))
-    start_ns = as_int(span.get("startTime", 0), "startTime") * 1000
+    start_ns = as_time(span.get("startTime", 0), "startTime", 1000)
     process = processes.get(span.get("processID", "")) or span.get("process") or {}
     resource = _tags(process.get("tags"))
     if process.get("serviceName"):
@@ -101,14 +103,14 @@ def _span(span: Mapping[str, Any], processes: Mapping[str, Any]) -> SpanRecord:
     for log in span.get("logs") or ():
         fields = _tags(log.get("fields"))
         name = fields.pop("event", "log")
-        events.append(EventRecord(str(name), as_int(log.get("timestamp", 0), "log timestamp") * 1000, fields))
+        events.append(EventRecord(str(name), as_time(log.get("timestamp", 0), "log timestamp", 1000), fields))
     return SpanRecord(
         trace_id=trace_id,
         span_id=span_id,
         parent_span_id=parent,
         name=str(span.get("operationName", "")),
         start_ns=start_ns,
-        end_ns=start_ns + as_int(span.get("duration", 0), "duration") * 1000,
+        end_ns=as_time(start_ns + as_int(span.get("duration", 0), "duration") * 1000, "startTime + duration"),
         kind=span_kind(tags.get("span.kind") or "INTERNAL"),
         status_code=_status(tags),
         status_message=tags.get("otel.status_description") or None,
@@ -127,55 +129,84 @@ def traces_from_response(doc: Any, where: str) -> list[list[SpanRecord]]:
         for record in records_from_document(doc, where):
             by_trace.setdefault(record.trace_id, []).append(record)
         return list(by_trace.values())
+    if isinstance(doc, Mapping) and "data" in doc:
+        if doc.get("errors"):
+            raise SourceError(f"{where}: Jaeger answered with errors: {doc['errors']!r:.300}")
+        if doc["data"] is not None and not isinstance(doc["data"], list):
+            raise SourceError(f"{where}: not a Jaeger answer (expected a list of traces under data)")
+        traces = doc["data"] or []
+    elif isinstance(doc, Mapping) and "spans" in doc:
+        traces = [doc]
+    else:
+        raise SourceError(f"{where}: not a Jaeger answer (expected data, spans or result); is it a Jaeger URL?")
+    return [records for records in (trace_records(trace, where) for trace in traces) if records]
+
+
+def trace_records(trace: Any, where: str) -> list[SpanRecord]:
+    """The spans of one Jaeger v1 trace object."""
     try:
-        if isinstance(doc, Mapping) and "data" in doc:
-            if doc.get("errors"):
-                raise SourceError(f"{where}: Jaeger answered with errors: {doc['errors']!r:.300}")
-            traces = doc["data"] or []
-        elif isinstance(doc, Mapping) and "spans" in doc:
-            traces = [doc]
-        else:
-            raise ShapeError("not a Jaeger answer (no data, spans or result)")
-        out = []
-        for trace in traces:
-            processes = trace.get("processes") or {}
-            records = [_span(span, processes) for span in trace.get("spans") or ()]
-            if records:
-                out.append(records)
-        return out
+        processes = trace.get("processes") or {}
+        return [_span(span, processes) for span in trace.get("spans") or ()]
     except ShapeError as exc:
         raise SourceError(f"{where}: {exc}") from None
     except (AttributeError, TypeError, KeyError, ValueError) as exc:
         raise SourceError(f"{where}: unexpected value in the Jaeger answer ({exc!r:.200})") from None
 
 
+def stream_traces(text: str, where: str) -> Iterator[list[SpanRecord]]:
+    """The traces of a Jaeger answer one at a time (v1 `data` streamed; any other shape read whole)."""
+    fields: dict[str, Any] = {}
+    for kind, value in object_items(text, "data", where):
+        if kind == "item":
+            fields["data"] = []
+            records = trace_records(value, where)
+            if records:
+                yield records
+        elif kind == "":  # not an object: said so below
+            yield from traces_from_response(value, where)
+            return
+        else:
+            fields[kind] = value
+    yield from traces_from_response(fields, where)  # the rest: errors, null data, one trace, api/v3
+
+
 class JaegerSource:
     """Sessions from a Jaeger query service (v1 JSON API, or api/v3 when the URL ends in /api/v3)."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, limits: Limits | None = None) -> None:
         base = url.rstrip("/")
         self.v3 = base.endswith("/api/v3")
         self.base = base.removesuffix("/api/v3")
-        self.timeout = timeout
+        self.limits = limits or Limits.from_env()
         self.description = f"jaeger:{url}"
 
-    def _get(self, path: str, query: dict[str, Any] | None = None) -> Any:
-        return get_json(build_url(self.base, path, query), self.timeout)
-
-    def _traces(self, path: str, query: dict[str, Any] | None = None) -> list[list[SpanRecord]]:
+    def _traces(self, path: str, query: dict[str, Any] | None = None) -> Iterator[list[SpanRecord]]:
         url = build_url(self.base, path, query)
-        doc = get_json(url, self.timeout)
-        return [] if doc is None else traces_from_response(doc, url)
+        body = get_body(url, self.limits)
+        if body is None:
+            return
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SourceError(f"{url}: not UTF-8 text at byte {exc.start}; is it a Jaeger URL?") from None
+        del body  # the text alone from here on
+        yield from stream_traces(text, url)
 
     def _services(self) -> list[str]:
-        doc = self._get("/api/v3/services" if self.v3 else "/api/services")
-        names = (doc or {}).get("services" if self.v3 else "data") or []
+        url = build_url(self.base, "/api/v3/services" if self.v3 else "/api/services")
+        doc = get_json(url, self.limits)
+        key = "services" if self.v3 else "data"
+        names = doc.get(key) if isinstance(doc, dict) else None
+        if doc is not None and not (isinstance(doc, dict) and key in doc and isinstance(names, list | None)):
+            raise SourceError(
+                f"{url}: not a Jaeger services answer (expected a list of names under {key}); is it a Jaeger URL?"
+            )
         # Jaeger records its own query calls under its own name; they are never sessions.
-        return [str(n) for n in names if not str(n).startswith("jaeger")]
+        return [str(n) for n in names or () if not str(n).startswith("jaeger")]
 
     def _search(
         self, service: str, since_ns: int | None, limit: int, attributes: dict[str, str]
-    ) -> list[list[SpanRecord]]:
+    ) -> Iterator[list[SpanRecord]]:
         now_ns = time.time_ns()
         start_ns = since_ns if since_ns is not None else now_ns - DEFAULT_LOOKBACK_NS
         if self.v3:
@@ -202,14 +233,13 @@ class JaegerSource:
 
     def _found_sessions(
         self, service: str | None, since_ns: int | None, limit: int, attributes: dict[str, str]
-    ) -> list[Session]:
-        sessions = []
+    ) -> Iterator[Session]:
+        """Sessions one at a time: a listing keeps only their summaries."""
         for name in [service] if service else self._services():
             for records in self._search(name, since_ns, limit, attributes):
                 session = build_session(price_records(records))
                 if all(session.root.attributes.get(k) == v for k, v in attributes.items()):
-                    sessions.append(session)
-        return sessions
+                    yield session
 
     def sessions(
         self,
@@ -237,8 +267,8 @@ class JaegerSource:
         if len(ident) == 16:  # a 64-bit id from an older client: ask with the id Jaeger stored
             trace_id = ident.lower()
         path = f"/api/v3/traces/{trace_id}" if self.v3 else f"/api/traces/{trace_id}"
-        traces = self._traces(path)
-        return build_session(price_records(traces[0])) if traces else None
+        first = next(self._traces(path), None)
+        return build_session(price_records(first)) if first else None
 
     def session(self, ident: str) -> Session:
         ident = ident.strip()
@@ -246,7 +276,7 @@ class JaegerSource:
             found = self._by_trace_id(ident)
             if found is not None:
                 return found
-        tagged = self._found_sessions(None, None, DEFAULT_LIMIT, {sc.SESSION_ID: ident}) if ident else []
-        if tagged:
-            return tagged[0]
+        tagged = next(self._found_sessions(None, None, DEFAULT_LIMIT, {sc.SESSION_ID: ident}), None) if ident else None
+        if tagged is not None:
+            return tagged
         return pick(self._found_sessions(None, None, DEFAULT_LIMIT, {}), ident, self.description)

@@ -8,38 +8,73 @@ Jaeger JSON downloads (`{"data": [trace, ...]}`) are read too.
 
 from __future__ import annotations
 
-import gzip
+import itertools
 import json
+import logging
 import os
 import threading
-import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..cost import price_records
 from ..errors import SourceError
 from ..model import Session, SessionSummary, SpanRecord, build_sessions, summarize
+from ._limits import Inflater, Limits
 from ._otlp_json import ShapeError, iter_records, parse_json
 from ._select import matches, newest_first, pick
 
+_log = logging.getLogger("agentops_otel.sources")
 _SUFFIXES = (".json", ".jsonl", ".ndjson", ".gz")
+_CHUNK = 1024 * 1024
 
 
-def _read_text(path: Path) -> str:
+def _chunks(path: Path, limits: Limits) -> Iterator[bytes]:
+    """The file's bytes in chunks, gzip expanded (within the limit) when it is gzip."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            first = file.read(_CHUNK)
+            inflater = Inflater(str(path), limits) if first[:2] == b"\x1f\x8b" else None
+            chunk = first
+            while chunk:
+                yield inflater.feed(chunk) if inflater is not None else chunk
+                chunk = file.read(_CHUNK)
+            if inflater is not None:
+                yield inflater.end()
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror or exc}); check the path") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise SourceError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+
+
+def _lines(path: Path, limits: Limits) -> Iterator[tuple[int, bytes, bool]]:
+    """(number, line, ended by a newline) for each line; a line over the size limit is an error."""
+    pending, number = bytearray(), 0
+    for chunk in _chunks(path, limits):
+        pending += chunk
+        start = 0
+        while (end := pending.find(b"\n", start)) >= 0:
+            number += 1
+            yield number, bytes(pending[start:end]), True
+            start = end + 1
+        del pending[:start]
+        if len(pending) > limits.max_bytes:
+            raise limits.too_big(f"{path} line {number + 1}", "a line")
+    if pending:
+        yield number + 1, bytes(pending), False
+
+
+def _text(line: bytes, where: str) -> str:
     try:
-        return raw.decode("utf-8-sig")
+        return line.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 text at byte {exc.start}; is it an OTLP JSON file?") from None
+        raise SourceError(f"{where}: not UTF-8 text at byte {exc.start}; is it an OTLP JSON file?") from None
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _records(doc: Any, where: str) -> list[SpanRecord]:
@@ -54,34 +89,84 @@ def _records(doc: Any, where: str) -> list[SpanRecord]:
         raise SourceError(f"{where}: {exc}") from None
 
 
-def read_records(path: str | os.PathLike[str]) -> list[SpanRecord]:
+def _whole_document(path: Path, limits: Limits, *, strict: bool) -> list[SpanRecord] | None:
+    """The file as one JSON document; None when it is not valid JSON (it may be JSON Lines), or with
+    `strict` the error that says where it broke."""
+    data = bytearray()
+    for chunk in _chunks(path, limits):
+        data += chunk
+        if len(data) > limits.max_bytes:
+            raise limits.too_big(str(path), "a JSON document")
+    text = _text(bytes(data), str(path))
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        if not strict:
+            return None
+        doc = parse_json(text, str(path))
+    except (ValueError, RecursionError):  # too deep, or a number past the digit limit: parse_json names where
+        doc = parse_json(text, str(path))
+    return _records(doc, str(path))
+
+
+def read_records(
+    path: str | os.PathLike[str], *, skip_bad_lines: bool = False, limits: Limits | None = None
+) -> list[SpanRecord]:
     """Every span in one OTLP JSON file. Raises SourceError naming the file and line that broke.
 
-    JSON Lines when the first non-blank line is a whole JSON value by itself, else one document.
+    JSON Lines (the Collector's file exporter), else one document. A last line without its newline
+    that does not parse is a line still being written: skipped with a warning. Any other bad line is
+    an error, unless `skip_bad_lines`, which skips each and warns once with their count.
     """
-    path = Path(path)
-    text = _read_text(path)
-    lines = text.splitlines()
-    numbered = ((n, line) for n, line in enumerate(lines, start=1) if line.strip())
-    first = next(numbered, None)
+    path, limits = Path(path), limits or Limits.from_env()
+    lines = _lines(path, limits)
+    first = next(((n, line, ended) for n, line, ended in lines if line.strip()), None)
     if first is None:
         return []  # the Collector creates the file before the first batch arrives
     try:
-        first_doc = json.loads(first[1])
-    except ValueError:
-        return _records(parse_json(text, str(path)), str(path))
-    records = _records(first_doc, f"{path} line {first[0]}")
-    for number, line in numbered:
+        first_doc = json.loads(_text(first[1], str(path)))
+    except (ValueError, RecursionError):
+        # A pretty-printed document spans many lines; JSON Lines with a bad first line have a good second.
+        second = next((line for _, line, _ in lines if line.strip()), None)
+        whole = _whole_document(path, limits, strict=second is None or not _is_json(second))
+        if whole is not None:
+            return whole
+        lines = _lines(path, limits)
+        parsed: list[tuple[int, bytes, bool, Any]] = []
+    else:
+        parsed = [(*first, first_doc)]
+    records: list[SpanRecord] = []
+    skipped: list[int] = []
+    for number, line, ended, doc in itertools.chain(parsed, ((*item, None) for item in lines)):
+        if not line.strip():
+            continue
         where = f"{path} line {number}"
-        records.extend(_records(parse_json(line, where), where))
+        try:
+            if doc is None:
+                try:
+                    doc = parse_json(_text(line, where), where)
+                except SourceError:
+                    if ended:
+                        raise
+                    _log.warning("%s: skipped an incomplete last line (the file may still be being written)", where)
+                    continue
+            records.extend(_records(doc, where))
+        except SourceError as exc:
+            if not skip_bad_lines:
+                raise SourceError(f"{exc} (--skip-bad-lines reads the other lines)") from None
+            skipped.append(number)
+    if skipped:
+        shown = ", ".join(map(str, skipped[:10])) + (", ..." if len(skipped) > 10 else "")
+        _log.warning("%s: skipped %d unreadable line%s (%s)", path, len(skipped), "s"[: len(skipped) > 1], shown)
     return records
 
 
 class OtlpFileSource:
     """Sessions from an OTLP JSON file (or a directory of them), re-read when a file changes."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, skip_bad_lines: bool = False) -> None:
         self.path = Path(path)
+        self.skip_bad_lines = skip_bad_lines
         self.description = f"file:{self.path}"
         self._stamp: tuple[tuple[str, float, int], ...] | None = None
         self._sessions: list[Session] = []
@@ -104,7 +189,7 @@ class OtlpFileSource:
             if stamp != self._stamp:
                 records: list[SpanRecord] = []
                 for file in files:
-                    records.extend(read_records(file))
+                    records.extend(read_records(file, skip_bad_lines=self.skip_bad_lines))
                 self._sessions = build_sessions(price_records(records))
                 self._stamp = stamp
             return self._sessions

@@ -15,8 +15,10 @@ from typing import Any
 
 from .. import semconv as sc
 from ..cost import price_records
+from ..errors import SourceError
 from ..model import Session, SessionSummary, SpanRecord, build_session, summarize
 from ._http import build_url, get_json
+from ._limits import Limits
 from ._otlp_json import ShapeError, hex_id, records_from_document
 from ._select import matches, newest_first, pick
 
@@ -46,19 +48,33 @@ def _search_trace_id(value: Any) -> str | None:
         return None
 
 
+def _shape(doc: Any) -> str:
+    """What a wrong answer looks like, in a few words: `an object with data, total`, `a list`."""
+    if isinstance(doc, dict):
+        keys = ", ".join(list(map(str, doc))[:4])
+        shown = {k: type(v).__name__ for k, v in list(doc.items())[:4]}
+        return f"an object with {keys} ({', '.join(f'{k}: {t}' for k, t in shown.items())})" if doc else "{}"
+    return f"a JSON {type(doc).__name__}"
+
+
 class TempoSource:
     """Sessions from a Tempo query frontend."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, *, limits: Limits | None = None) -> None:
         self.base = url.rstrip("/")
-        self.timeout = timeout
+        self.limits = limits or Limits.from_env()
         self.description = f"tempo:{url}"
 
     def _trace(self, trace_id: str) -> list[SpanRecord] | None:
         for path in (f"/api/v2/traces/{trace_id}", f"/api/traces/{trace_id}"):
             url = build_url(self.base, path)
-            doc = get_json(url, self.timeout)
+            doc = get_json(url, self.limits)
             if doc is not None:
+                if not isinstance(doc, dict) or not ({"trace", "batches", "resourceSpans"} & doc.keys() or not doc):
+                    raise SourceError(
+                        f"{url}: not a Tempo trace (expected an OTLP document with trace, batches or "
+                        f"resourceSpans, got {_shape(doc)}); is {self.base} a Tempo URL?"
+                    )
                 records = records_from_document(doc, url)
                 return records or None
         return None
@@ -67,8 +83,15 @@ class TempoSource:
         now = int(time.time())
         start = since_ns // 10**9 if since_ns is not None else now - DEFAULT_LOOKBACK_S
         url = build_url(self.base, "/api/search", {"q": q, "limit": limit, "start": start, "end": now + 60})
-        doc = get_json(url, self.timeout) or {}
+        doc = get_json(url, self.limits)
+        if doc is None:
+            raise SourceError(f"{url}: HTTP 404; is {self.base} a Tempo URL (its search API answers /api/search)?")
         found = doc.get("traces") if isinstance(doc, dict) else None
+        if not isinstance(found, list) and not (isinstance(doc, dict) and "traces" in doc and found is None):
+            raise SourceError(
+                f'{url}: not a Tempo search answer (expected {{"traces": [...]}}, got {_shape(doc)}); '
+                f"is {self.base} a Tempo URL?"
+            )
         sessions = []
         for hit in found or ():
             trace_id = _search_trace_id(hit.get("traceID") if isinstance(hit, dict) else None)

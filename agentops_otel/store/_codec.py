@@ -13,6 +13,7 @@ from .. import _kinds
 from .. import semconv as sc
 from .._states import span_failed
 from ..model import EventRecord, LinkRecord, SpanRecord, Usage
+from ..model._records import SPAN_KINDS, STATUS_CODES
 
 # Columns of the spans table in insert order; the derived ones (kind of step, failure, usage, cost)
 # let the session listing total a trace in SQL without decoding every span.
@@ -100,21 +101,77 @@ def to_row(record: SpanRecord) -> tuple[Any, ...]:
     )
 
 
+UNREADABLE = "unreadable value"
+
+
+def _decoded(cell: Any, expected: type, unreadable: list[str], what: str) -> Any:
+    """A JSON cell decoded, or None (and `what` noted) when garbled: one bad cell never stops a replay."""
+    try:
+        value = json.loads(cell)
+    except (TypeError, ValueError, RecursionError):
+        value = None
+    if not isinstance(value, expected):
+        unreadable.append(what)
+        return None
+    return value
+
+
+def _events(cell: Any, unreadable: list[str], start_ns: int) -> tuple[EventRecord, ...]:
+    items = _decoded(cell, list, unreadable, "events")
+    try:
+        return tuple(EventRecord(str(n), int(t), _attrs_from_plain(a)) for n, t, a in items or ())
+    except (TypeError, ValueError, AttributeError):
+        unreadable.append("events")
+        return (EventRecord(UNREADABLE, start_ns, {}),)
+
+
+def _links(cell: Any, unreadable: list[str]) -> tuple[LinkRecord, ...]:
+    items = _decoded(cell, list, unreadable, "links") or []
+    try:
+        return tuple(LinkRecord(str(t), str(s), _attrs_from_plain(a)) for t, s, a in items)
+    except (TypeError, ValueError, AttributeError):
+        unreadable.append("links")
+        return ()
+
+
+def _text(value: Any, unreadable: list[str], what: str, default: str | None = UNREADABLE) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    unreadable.append(what)
+    return default
+
+
+def _time(value: Any, unreadable: list[str], what: str) -> int | None:
+    if value is None or (isinstance(value, int) and 0 <= value < 2**63):
+        return value
+    unreadable.append(what)
+    return None
+
+
 def from_row(row: tuple[Any, ...]) -> SpanRecord:
+    """A stored span. Cells that cannot be decoded (a damaged file, another program's writes) are
+    listed under `agentops.readback.unreadable` as "<part>: unreadable value", so the replay still
+    shows every other step and value."""
     (trace_id, span_id, parent, name, kind, start, end, status, message, attrs, events, links, res, scope) = row
-    return SpanRecord(
-        trace_id=trace_id,
-        span_id=span_id,
-        parent_span_id=parent,
-        name=name,
-        start_ns=start,
-        end_ns=end,
-        kind=kind,
-        status_code=status,
-        status_message=message,
-        attributes=_attrs_from_plain(json.loads(attrs)),
-        events=tuple(EventRecord(n, t, _attrs_from_plain(a)) for n, t, a in json.loads(events)),
-        links=tuple(LinkRecord(t, s, _attrs_from_plain(a)) for t, s, a in json.loads(links)),
-        resource=_attrs_from_plain(json.loads(res)),
-        scope=scope,
+    unreadable: list[str] = []
+    attributes = _attrs_from_plain(_decoded(attrs, dict, unreadable, "attributes") or {})
+    start_ns = _time(start, unreadable, "start time") or 0
+    record = SpanRecord(
+        trace_id=_text(trace_id, unreadable, "trace id", "0" * 32),
+        span_id=_text(span_id, unreadable, "span id", "0" * 16),
+        parent_span_id=_text(parent, unreadable, "parent span id", None),
+        name=_text(name, unreadable, "name") or "",
+        start_ns=start_ns,
+        end_ns=_time(end, unreadable, "end time"),
+        kind=kind if kind in SPAN_KINDS else SPAN_KINDS[0],
+        status_code=status if status in STATUS_CODES else "UNSET",
+        status_message=_text(message, unreadable, "status message"),
+        attributes=attributes,
+        events=_events(events, unreadable, start_ns),
+        links=_links(links, unreadable),
+        resource=_attrs_from_plain(_decoded(res, dict, unreadable, "resource") or {}),
+        scope=_text(scope, unreadable, "scope"),
     )
+    if unreadable:
+        attributes[sc.AGENTOPS_READBACK_UNREADABLE] = tuple(f"{what}: {UNREADABLE}" for what in unreadable)
+    return record

@@ -7,6 +7,8 @@ creation happens inside `BEGIN IMMEDIATE`, and whoever comes second finds the sc
 
 from __future__ import annotations
 
+import errno
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,6 +87,14 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
         raise  # our own mistakes, not the file's: they must not read as "not a store"
     except sqlite3.OperationalError as exc:
         text = str(exc)
+        if "disk is full" in text:  # SQLITE_FULL: nothing is wrong with the file
+            raise _disk_full(path, doing) from exc
+        if "disk I/O error" in text:
+            if _free_bytes(path) < 1024 * 1024:  # SQLite cannot grow its WAL index: the disk is full
+                raise _disk_full(path, doing) from exc
+            raise StoreError(
+                f"the disk holding {path} failed while {doing} ({text}): check the disk; the store is kept"
+            ) from exc
         if "locked" in text or "busy" in text:
             raise StoreLocked(
                 f"{path} stayed locked by another process while {doing}; try again, or stop the process holding it"
@@ -97,6 +107,24 @@ def translated_errors(path: Path, doing: str) -> Iterator[None]:
         raise _unreadable(path, exc) from exc
     except sqlite3.DatabaseError as exc:
         raise _unreadable(path, exc) from exc
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise _disk_full(path, doing) from exc
+        raise
+
+
+def _free_bytes(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path.parent if path.parent.exists() else Path.cwd()).free
+    except OSError:
+        return 1 << 62  # unknown: not taken for a full disk
+
+
+def _disk_full(path: Path, doing: str) -> StoreError:
+    return StoreError(
+        f"the disk holding {path} is full while {doing}: free some space (the store itself is kept and "
+        "fine), or set AGENTOPS_OTEL_STORE_PATH to a file on another disk"
+    )
 
 
 def _unreadable(path: Path, exc: Exception) -> StoreError:
@@ -157,7 +185,8 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str] | None:
             return None
         return [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
     finally:
-        conn.execute("COMMIT")
+        if conn.in_transaction:  # a failed read (a full disk) may have ended it: keep that error, not COMMIT's
+            conn.execute("COMMIT")
 
 
 def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:

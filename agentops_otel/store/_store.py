@@ -14,7 +14,7 @@ from .. import semconv as sc
 from .._states import OPEN, derived_end_state, parse_status
 from ..errors import ConfigurationError
 from ..model import SessionSummary, SpanRecord, Usage
-from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, from_row, to_row
+from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, UNREADABLE, from_row, to_row
 from ._schema import DEFAULT_BUSY_TIMEOUT_S, connect, schema_exists, translated_errors
 
 _INSERT_SPAN = f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) VALUES ({', '.join('?' * len(SPAN_COLUMNS))})"
@@ -194,7 +194,10 @@ class LocalStore:
             where.append("start_ns >= ?")
             args.append(since_ns)
         for tag in tags:
-            where.append("EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = ?)")
+            where.append(  # json_valid first: one garbled tags cell must not fail the whole listing
+                "json_valid(sessions.tags)"
+                " AND EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = ?)"
+            )
             args.append(tag)
         if status is not None:
             canonical = parse_status(status)
@@ -291,6 +294,14 @@ class LocalStore:
             return int(self._conn.execute("SELECT count(*) FROM spans").fetchone()[0])
 
 
+def _tags(cell: Any) -> tuple[str, ...]:
+    try:
+        tags = json.loads(cell)
+    except (TypeError, ValueError, RecursionError):
+        return (UNREADABLE,)
+    return tuple(str(t) for t in tags) if isinstance(tags, list) else (UNREADABLE,)
+
+
 def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
     trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, _root = row
     calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced = totals
@@ -302,7 +313,7 @@ def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
         start_ns=start_ns,
         end_ns=end_ns,
         end_state=end_state,
-        tags=tuple(json.loads(tags)),
+        tags=_tags(tags),
         service=service,
         cost=float(cost) if complete else None,
         cost_complete=complete,
