@@ -7,13 +7,16 @@
         print(result.first_divergence.describe())   # "step 2: different tool: 'lookup' vs 'search'"
     print(result.render(width=120))
 
-Steps are compared in start order by kind, name, arguments and error. Outputs are not compared: a
+The two step sequences are aligned first (difflib's SequenceMatcher on each step's kind and name),
+so a step inserted or missing on one side is one row of its own and the steps after it pair up again;
+the aligned pairs are then compared by kind, name, arguments and error. Outputs are not compared: a
 different output shows up as the next step's different decision, which is where it matters. Ids that
 every run mints anew (tool call ids inside LLM messages) are ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -80,7 +83,8 @@ def compare_steps(a: Step, b: Step, labels: Labels = NEUTRAL) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Divergence:
-    """The first step where two sessions part ways. `index` counts from 0 in start order."""
+    """The first step where two sessions part ways. `index` counts rows from 0; every row before it
+    pairs two equal steps, so its number is the step's number on either side."""
 
     index: int
     recorded: Step | None  # the first session's step (side A); None: it had no more steps
@@ -147,15 +151,34 @@ class SessionDiff:
                 "actual": step(first.actual),
             },
             "steps": [[step(a), step(b)] for a, b in self.pairs],
+            "marks": [mark(a, b) for a, b in self.pairs],
         }
 
 
+def align(a: tuple[Step, ...], b: tuple[Step, ...]) -> tuple[tuple[Step | None, Step | None], ...]:
+    """The two sequences as rows: matched steps side by side, an inserted or missing step alone."""
+    keys_a = [(s.kind, s.name) for s in a]
+    keys_b = [(s.kind, s.name) for s in b]
+    rows: list[tuple[Step | None, Step | None]] = []
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            rows.extend(zip(a[a0:a1], b[b0:b1], strict=True))
+        elif tag == "replace":  # different steps in the same place: side by side, the rest alone
+            rows.extend(zip_longest(a[a0:a1], b[b0:b1]))
+        elif tag == "delete":
+            rows.extend((step, None) for step in a[a0:a1])
+        else:
+            rows.extend((None, step) for step in b[b0:b1])
+    return tuple(rows)
+
+
 def diff_sessions(recorded: Session, actual: Session, labels: Labels = NEUTRAL) -> SessionDiff:
-    """Pair the two sessions' steps in start order and find the first pair that differs.
+    """Align the two sessions' steps and find the first row that differs.
 
     `labels` name the two sides in the text: neutral "A"/"B" unless one side is a recording.
     """
-    pairs = tuple(zip_longest(recorded.steps, actual.steps))
+    pairs = align(recorded.steps, actual.steps)
     first = None
     for index, (a, b) in enumerate(pairs):
         first = _divergence(index, a, b, labels)
@@ -203,7 +226,8 @@ def _heading(label: str, session: Session) -> str:
     return f"{label}: {session.session_id} ({session.end_state or 'open'}, {len(session.steps)} steps)"
 
 
-def _mark(a: Step | None, b: Step | None) -> str:
+def mark(a: Step | None, b: Step | None) -> str:
+    """`=` the same step, `≠` a different one, `-` only in the first session, `+` only in the second."""
     if a is None or b is None:
         return "+" if a is None else "-"
     return "=" if compare_steps(a, b) is None else "≠"
@@ -222,8 +246,7 @@ def render_diff(diff: SessionDiff, width: int = 100) -> str:
     ]
     first = diff.first_divergence
     for index, (a, b) in enumerate(diff.pairs):
-        mark = _mark(a, b)
-        line = f"{index + 1:>5}{mark} {_cell(a, column)} | {_cell(b, column).rstrip()}"
+        line = f"{index + 1:>5}{mark(a, b)} {_cell(a, column)} | {_cell(b, column).rstrip()}"
         if first is not None and index == first.index:
             line += "  <-"
         lines.append(line.rstrip())
@@ -234,4 +257,4 @@ def render_diff(diff: SessionDiff, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Divergence", "SessionDiff", "compare_steps", "diff_sessions", "render_diff"]
+__all__ = ["Divergence", "SessionDiff", "align", "compare_steps", "diff_sessions", "mark", "render_diff"]
