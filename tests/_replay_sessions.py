@@ -7,8 +7,10 @@ our step decorator and wrapt, as a real one does.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
+import time
 from typing import Any
 
 from agentops_otel import semconv as sc
@@ -36,10 +38,11 @@ def _text(role: str, text: str) -> dict[str, Any]:
 class Builder:
     """Span records of one trace, with counting ids."""
 
-    def __init__(self, session_id: str = "sess-agent-1", service: str = "support-bot") -> None:
-        self.trace_id = f"{abs(hash(session_id)) % 16**32:032x}"
+    def __init__(self, session_id: str = "sess-agent-1", service: str = "support-bot", t0: int = T0) -> None:
+        self.trace_id = hashlib.sha256(session_id.encode()).hexdigest()[:32]
         self.session_id = session_id
         self.service = service
+        self.t0 = t0
         self.records: list[SpanRecord] = []
         self._ids = itertools.count(1)
 
@@ -59,8 +62,8 @@ class Builder:
             span_id=f"{next(self._ids):016x}",
             parent_span_id=None if parent is None else parent.span_id,
             name=name,
-            start_ns=T0 + int(start_ms * MS),
-            end_ns=None if end_ms is None else T0 + int(end_ms * MS),
+            start_ns=self.t0 + int(start_ms * MS),
+            end_ns=None if end_ms is None else self.t0 + int(end_ms * MS),
             status_code=status,
             attributes={sc.SESSION_ID: self.session_id, **(attributes or {})},
             events=events,
@@ -85,14 +88,18 @@ class Builder:
     def llm(
         self, parent: SpanRecord, start: float, end: float, messages: list[Any], reply: list[Any], **kw: Any
     ) -> SpanRecord:
+        priced = kw.get("cost", 0.0000228) is not None
         attributes = {
             sc.GEN_AI_OPERATION_NAME: "chat",
             sc.GEN_AI_PROVIDER_NAME: "openai",
             sc.GEN_AI_REQUEST_MODEL: kw.get("model", "gpt-4o-mini"),
             sc.GEN_AI_USAGE_INPUT_TOKENS: kw.get("tokens", (120, 8))[0],
             sc.GEN_AI_USAGE_OUTPUT_TOKENS: kw.get("tokens", (120, 8))[1],
-            sc.AGENTOPS_COST_USD: 0.0000228,
-            sc.AGENTOPS_COST_STATUS: sc.CostStatusValues.PRICED.value,
+            **(
+                {sc.AGENTOPS_COST_USD: kw.get("cost", 0.0000228), sc.AGENTOPS_COST_STATUS: "priced"}
+                if priced
+                else {sc.AGENTOPS_COST_STATUS: "unpriced"}
+            ),
             sc.GEN_AI_INPUT_MESSAGES: json.dumps(messages),
             sc.GEN_AI_OUTPUT_MESSAGES: json.dumps(reply),
         }
@@ -123,7 +130,7 @@ class Builder:
     def failure(self, parent: SpanRecord, name: str, start: float, end: float, params: Any) -> SpanRecord:
         event = EventRecord(
             "exception",
-            T0 + int(end * MS),
+            self.t0 + int(end * MS),
             {
                 sc.EXCEPTION_TYPE: "ValueError",
                 sc.EXCEPTION_MESSAGE: "customer_id cannot be None",
@@ -183,3 +190,93 @@ def many_steps(count: int, session_id: str = "sess-long") -> Session:
         b.action(agent, f"step_{i}", 2 + i, 2.5 + i, {"i": i, "query": f"refund {i}"})
     b.failure(agent, "fetch_customer_data", count + 2, count + 3, {"customer_id": None})
     return b.session()
+
+
+def fleet(now_ns: int | None = None, *, running: bool = True) -> list[list[SpanRecord]]:
+    """Seven sessions of two services over the last five hours: failures, a running one (unless not
+    `running`: backends hold only ended spans), an unpriced LLM call, different costs, durations, step
+    counts and tags (the viewer's and check's test fleet)."""
+    now = time.time_ns() if now_ns is None else now_ns
+    hour = 3600 * 1000  # ms
+    plans = [
+        # id, service, hours ago, end state, duration ms, tags, LLM costs (None: unpriced), tool output
+        ("run-a", "shop", 4.5, "Fail", 3000, ("prod", "billing"), (0.002,), "refund sent"),
+        ("run-b", "shop", 4.0, "Success", 1200, ("prod",), (0.001, 0.004), "order shipped"),
+        ("run-c", "support", 3.0, "Success", 800, ("prod", "billing"), (0.0005,), "all good"),
+        ("run-d", "support", 2.0, "Fail", 5000, ("staging",), (0.003, 0.001, 0.002), "duplicate charge found"),
+        ("run-e", "shop", 1.0, "Indeterminate", 2500, (), (0.0007,), "timeout talking to the bank"),
+        ("run-f", "support", 0.5, "Success", 400, ("prod",), (None,), "answered"),
+        (
+            "run-g",
+            "shop",
+            0.1,
+            None if running else "Success",
+            None if running else 700,
+            ("prod",),
+            (0.0001,),
+            "still working",
+        ),
+    ]
+    traces = []
+    for session_id, service, ago, state, duration, tags, costs, output in plans:
+        b = Builder(session_id, service, t0=now - int(ago * hour * MS))
+        root = b.root(
+            duration, state, f"{session_id} ended {state}" if state else None, name=f"ticket {session_id}", tags=tags
+        )
+        for i, cost in enumerate(costs):
+            b.llm(
+                root,
+                10 + i * 100,
+                90 + i * 100,
+                [_text("user", f"help {session_id} #{i}")],
+                [_text("assistant", "ok")],
+                cost=cost,
+            )
+        b.tool(root, "lookup", 400, 450, {"order": session_id}, {"result": output})
+        if state == "Fail":
+            b.failure(root, "charge_card", 500, 520, {"customer_id": None})
+        traces.append(b.records)
+    return traces
+
+
+def _any_value(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"boolValue": value}
+    if isinstance(value, int):
+        return {"intValue": str(value)}
+    if isinstance(value, float):
+        return {"doubleValue": value}
+    if isinstance(value, list | tuple):
+        return {"arrayValue": {"values": [_any_value(v) for v in value]}}
+    return {"stringValue": str(value)}
+
+
+def _attributes(attributes: Any) -> list[dict[str, Any]]:
+    return [{"key": k, "value": _any_value(v)} for k, v in attributes.items()]
+
+
+def otlp_document(records: list[SpanRecord]) -> dict[str, Any]:
+    """One OTLP/JSON TracesData (hex ids, as the Collector's file exporter writes) of span records."""
+    statuses = {"UNSET": 0, "OK": 1, "ERROR": 2}
+    spans = [
+        {
+            "traceId": r.trace_id,
+            "spanId": r.span_id,
+            **({"parentSpanId": r.parent_span_id} if r.parent_span_id else {}),
+            "name": r.name,
+            "kind": 1,
+            "startTimeUnixNano": str(r.start_ns),
+            **({"endTimeUnixNano": str(r.end_ns)} if r.end_ns is not None else {}),
+            "attributes": _attributes(r.attributes),
+            "events": [
+                {"timeUnixNano": str(e.time_ns), "name": e.name, "attributes": _attributes(e.attributes)}
+                for e in r.events
+            ],
+            "status": {"code": statuses[r.status_code]},
+        }
+        for r in records
+    ]
+    resource = {"attributes": _attributes(records[0].resource)}
+    return {
+        "resourceSpans": [{"resource": resource, "scopeSpans": [{"scope": {"name": "agentops_otel"}, "spans": spans}]}]
+    }

@@ -202,7 +202,7 @@ def _message_text(message: dict[str, Any]) -> str:
     return " ".join(texts + calls + results) or _short(message)
 
 
-def _excerpt(params: Any) -> str:
+def excerpt(params: Any) -> str:
     """What a step was given, briefly: the last chat message's text, or key=value arguments."""
     if isinstance(params, list) and params and all(isinstance(m, dict) and "role" in m for m in params):
         return '"' + " ".join(_message_text(params[-1]).split()) + '"'
@@ -216,7 +216,7 @@ def _cell(step: Step | None, width: int) -> str:
         return "".ljust(width)
     text = f"{step.kind:<6} {'  ' * (step.depth - 1)}{step.name}"
     if step.params is not None:
-        text += " " + _excerpt(step.params)
+        text += " " + excerpt(step.params)
     if step.error:
         text += f"  ✗ {step.error}"
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
@@ -257,4 +257,4 @@ def render_diff(diff: SessionDiff, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Divergence", "SessionDiff", "align", "compare_steps", "diff_sessions", "mark", "render_diff"]
+__all__ = ["Divergence", "SessionDiff", "align", "compare_steps", "diff_sessions", "excerpt", "mark", "render_diff"]
