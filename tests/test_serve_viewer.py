@@ -161,6 +161,19 @@ def test_filters_by_status_tag_service_and_time(traces, query, expected):
     assert page_status == 200 and _rows(page) == len(expected)
 
 
+def test_an_end_state_of_any_spelling_is_shown_as_text_with_a_fixed_class(tmp_path):
+    from tests._replay_sessions import agent_session
+
+    path = tmp_path / "odd.jsonl"
+    odd = agent_session("odd-1", end_state="Fail now <b>", reason="<i>why</i>")
+    path.write_text(json.dumps(otlp_document(list(odd.spans))) + "\n")
+    with running(open_source(str(path))) as (url, _):
+        page = _get(url)[1]
+        status, replay, _ = _get(url + "sessions/odd-1")
+    assert '<span class="state st-other" title="&lt;i&gt;why&lt;/i&gt;">Fail now &lt;b&gt;</span>' in page
+    assert status == 200 and "Fail now &lt;b&gt;" in replay and "<b>Fail" not in replay
+
+
 def test_running_sessions_are_listed_and_filtered_as_open(store):
     with running(open_source(str(store))) as (url, _):
         assert _ids(f"{url}api/sessions?status=open") == ["run-g"]
@@ -300,21 +313,34 @@ def test_a_session_page_links_back_to_its_list_and_to_its_neighbours(store):
 
 def test_a_rendered_page_is_kept_until_the_session_changes(tmp_path, monkeypatch):
     from agentops_otel.replay import html as replay_html
+    from agentops_otel.viewer._listing import Listing
 
     renders = []
     real = replay_html.render_parts
     monkeypatch.setattr(replay_html, "render_parts", lambda *a, **k: renders.append(1) or real(*a, **k))
-    records = fleet()[-1]  # run-g, still running
-    path = tmp_path / "live.jsonl"
-    path.write_text(json.dumps(otlp_document(records[:-1])) + "\n")
-    with running(open_source(str(path))) as (url, server):
+    running_records, ended_records = fleet()[-1], fleet()[0]  # run-g still running; run-a ended
+    path = tmp_path / "live.db"
+    with LocalStore(path) as opened:
+        opened.write(running_records[:-1] + ended_records[:-1])
+    source = open_source(str(path))
+    reads = []
+    real_session = source.session
+    monkeypatch.setattr(source, "session", lambda ident: reads.append(ident) or real_session(ident))
+    with running(source) as (url, server):
+        server.listing = Listing(source, reuse_seconds=0)  # every request sees the store as it is
         first = _get(url + "sessions/run-g")[1]
-        again = _get(url + "sessions/run-g")[1]
-        assert first == again and len(renders) == 1 and len(server.pages) == 1
-        with path.open("a") as f:  # the running session records its tool call
-            f.write(json.dumps(otlp_document(records[-1:])) + "\n")
+        assert _get(url + "sessions/run-g")[1] == first and len(renders) == 1  # the same page, not rendered again
+        with LocalStore(path) as opened:  # the running session records its tool call
+            opened.write(running_records[-1:])
         later = _get(url + "sessions/run-g")[1]
-    assert len(renders) == 2 and "<b>lookup</b>" in later and "<b>lookup</b>" not in first
+        assert len(renders) == 2 and "<b>lookup</b>" in later and "<b>lookup</b>" not in first
+        _get(url + "sessions/run-a")
+        reads.clear()
+        assert "<b>charge_card</b>" not in _get(url + "sessions/run-a")[1] and reads == []  # ended, unchanged: not read
+        with LocalStore(path) as opened:  # a span that arrives after the end
+            opened.write(ended_records[-1:])
+        assert "<b>charge_card</b>" in _get(url + "sessions/run-a")[1] and reads == ["run-a"]
+    assert len(renders) == 4
 
 
 def test_a_ten_thousand_step_page_is_served_whole(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 from .. import _states
 from .._format import usd
 from ..model import SessionSummary
+from ..replay._text import duration_text
 from ._listing import Match, Page
 from ._query import PAGE_SIZES, ListQuery
 
@@ -74,12 +75,6 @@ def session_href(session_id: str, list_params: str = "") -> str:
 def state_text(end_state: str | None) -> tuple[str, str]:
     """(what a listing shows, a CSS class from a fixed set)."""
     return _states.status_of(end_state), _STATE_CLASSES.get(end_state, "st-other")
-
-
-def duration_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "running"
-    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.2f} s"
 
 
 def _when(ns: int) -> str:
@@ -212,4 +207,4 @@ def list_page(page: Page, query: ListQuery, *, source: str) -> str:
     return layout("agentops-otel sessions", body, source=source, here="/")
 
 
-__all__ = ["CSP", "duration_text", "error_page", "layout", "list_page", "session_href", "state_text"]
+__all__ = ["CSP", "error_page", "layout", "list_page", "session_href", "state_text"]

@@ -11,7 +11,8 @@ Routes:
     /api/sessions, /api/trends   the same as JSON
 
 Replay pages are kept rendered per session, keyed by what would change (a span more, the end), so a
-running session refreshes and a finished one is read from the source but not rendered again. Every
+running session refreshes and an ended one is neither rendered nor read again while unchanged
+(`_replays`). Every
 value shown is escaped; requests naming another host are refused, so a web page that rebinds its DNS
 name to 127.0.0.1 cannot read your traces. Binds 127.0.0.1 unless told otherwise.
 """
@@ -29,13 +30,12 @@ from typing import Any
 
 from ..errors import AgentOpsOtelError, SessionNotFoundError
 from ..sources import TraceSource
-from ._cache import SizedCache
 from ._listing import Listing
 from ._pages import CSP, error_page, list_page, session_href
 from ._query import BadRequest, ListQuery, list_query, trend_query
+from ._replays import Replays
 
 _log = logging.getLogger("agentops_otel")
-_PAGE_CACHE_BYTES = 256 * 1024 * 1024
 _WRITE_SLICE = 256 * 1024
 _JSON = "application/json"
 
@@ -189,20 +189,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._html(HTTPStatus.OK, diff_page(diff, a, b, source=source.description))
 
     def _session(self, ident: str, query: dict[str, list[str]]) -> None:
-        from .._links import backend_url
-        from ..replay.html import fingerprint, nav_html, render_parts
+        from ..replay.html import nav_html
 
         wanted = list_query(query)
-        session = self.server.source.session(ident)
-        link = backend_url(session)
-        key = (session.trace_id, fingerprint(session), link)
-        parts = self.server.pages.get(key)
-        if parts is None:
-            head, rest = render_parts(session, backend_url=link)
-            parts = (head.encode("utf-8"), rest.encode("utf-8"))
-            self.server.pages.put(key, parts)
-        nav = self._neighbours(wanted, session.trace_id, session.session_id)
-        self._send(HTTPStatus.OK, [parts[0], nav_html(nav).encode("utf-8"), parts[1]], csp=None)
+        page = self.server.replays.replay(ident, self.server.listing.summaries(wanted.filters))
+        nav = self._neighbours(wanted, page.trace_id, page.session_id)
+        self._send(HTTPStatus.OK, [page.head, nav_html(nav).encode("utf-8"), page.rest], csp=None)
 
     def _neighbours(self, wanted: ListQuery, trace_id: str, session_id: str) -> list[tuple[str, str]]:
         before, after, page = self.server.listing.neighbours(wanted, trace_id)
@@ -223,7 +215,7 @@ class ViewerServer(ThreadingHTTPServer):
     def __init__(self, source: TraceSource, host: str, port: int) -> None:
         self.source = source
         self.listing = Listing(source)
-        self.pages: SizedCache[tuple[bytes, bytes]] = SizedCache(_PAGE_CACHE_BYTES, lambda p: len(p[0]) + len(p[1]))
+        self.replays = Replays(source)
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)

@@ -3,9 +3,11 @@ totals `agentops-otel check` measures on the same window."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from .._format import usd
+from ..replay._text import duration_text
 from ._charts import bar_chart, short_usd, time_label
 from ._pages import layout
 from ._query import BUCKETS, GROUPS, TrendQuery
@@ -17,7 +19,7 @@ def _rate(value: float | None) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    return "\u2013" if value is None else (f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s")
+    return "\u2013" if value is None else duration_text(value)
 
 
 def _cost(total: Figures) -> str:
@@ -43,43 +45,35 @@ def _group(group: Group, trends: Trends) -> str:
     def when(b: Figures) -> str:
         return time_label(b.start_ns, size)
 
-    rate = bar_chart(
-        f"Failure rate of {group.name}",
-        [
-            (b.start_ns, b.failure_rate, f"{when(b)}: {b.failed} of {b.ended} failed ({_rate(b.failure_rate)})")
-            for b in group.buckets
-        ],
-        bucket_seconds=size,
-        colour="#dc2626",
-        axis_label=lambda v: f"{v:.0%}",
-        css="rate",
-    )
-    cost = bar_chart(
-        f"Cost of {group.name}",
-        [
-            (
-                b.start_ns,
-                b.cost_total if b.sessions else None,
-                f"{when(b)}: {usd(b.cost_total)} over {b.sessions - b.unpriced} priced sessions"
-                + (f", {b.unpriced} unpriced" if b.unpriced else ""),
-            )
-            for b in group.buckets
-        ],
-        bucket_seconds=size,
-        colour="#6366f1",
-        axis_label=short_usd,
-        css="cost",
-    )
-    latency = bar_chart(
-        f"p95 latency of {group.name}",
-        [
-            (b.start_ns, b.latency_p95, f"{when(b)}: p95 {_seconds(b.latency_p95)} over {b.ended} ended sessions")
-            for b in group.buckets
-        ],
-        bucket_seconds=size,
-        colour="#0ea5e9",
-        axis_label=_seconds,
-        css="latency",
+    def rate_tip(b: Figures) -> str:
+        return f"{when(b)}: {b.failed} of {b.ended} failed ({_rate(b.failure_rate)})"
+
+    def cost_tip(b: Figures) -> str:
+        unpriced = f", {b.unpriced} unpriced" if b.unpriced else ""
+        return f"{when(b)}: {usd(b.cost_total)} over {b.sessions - b.unpriced} priced sessions{unpriced}"
+
+    def latency_tip(b: Figures) -> str:
+        return f"{when(b)}: p95 {_seconds(b.latency_p95)} over {b.ended} ended sessions"
+
+    # (title, CSS class, colour, axis labels, the value of a bucket, its tooltip)
+    charts: list[
+        tuple[str, str, str, Callable[[float], str], Callable[[Figures], float | None], Callable[[Figures], str]]
+    ] = [
+        ("Failure rate", "rate", "#dc2626", lambda v: f"{v:.0%}", lambda b: b.failure_rate, rate_tip),
+        ("Cost", "cost", "#6366f1", short_usd, lambda b: b.cost_total if b.sessions else None, cost_tip),
+        ("p95 latency", "latency", "#0ea5e9", _seconds, lambda b: b.latency_p95, latency_tip),
+    ]
+    drawn = "".join(
+        f'<div class="chart-title">{title}</div>'
+        + bar_chart(
+            f"{title} of {group.name}",
+            [(b.start_ns, value(b), tip(b)) for b in group.buckets],
+            bucket_seconds=size,
+            colour=colour,
+            axis_label=axis,
+            css=css,
+        )
+        for title, css, colour, axis, value, tip in charts
     )
     rows = "".join(
         f"<tr><td>{escape(when(b))}</td><td>{b.sessions}</td><td>{_rate(b.failure_rate)}</td>"
@@ -91,11 +85,7 @@ def _group(group: Group, trends: Trends) -> str:
         "<details><summary>Numbers</summary><table class=numbers><tr><th>From (UTC)</th><th>Sessions</th>"
         f"<th>Failure rate</th><th>Cost</th><th>p95 latency</th></tr>{rows}</table></details>"
     )
-    return (
-        f'<section class="group"><h2>{escape(group.name)}</h2><dl>{facts_html}</dl>'
-        f'<div class="chart-title">Failure rate</div>{rate}<div class="chart-title">Cost</div>{cost}'
-        f'<div class="chart-title">p95 latency</div>{latency}{numbers}</section>'
-    )
+    return f'<section class="group"><h2>{escape(group.name)}</h2><dl>{facts_html}</dl>{drawn}{numbers}</section>'
 
 
 def _form(query: TrendQuery) -> str:

@@ -106,7 +106,7 @@ def _measure_in_chromium(url: str) -> dict[str, float]:
             )
             started = time.perf_counter()
             page.fill("#search", "customer_id")
-            page.wait_for_function("document.getElementById('match-count').textContent !== ''")
+            page.wait_for_selector("#match-count:not(:empty)")
             search_ms = (time.perf_counter() - started) * 1000
             started = time.perf_counter()
             page.click("#zoom-in")

@@ -85,21 +85,35 @@ function scrollToCursor() {
     $("viewport").scrollTop = viewportBox.top;
   }
 }
+// The rows to show: every step not folded away, or those the filter matches. A text search over a
+// long session runs in slices of a few milliseconds; a newer search cancels an older one.
+var searchRun = 0;
 function recompute(keep) {
   var current = visible[cursor];
   var needle = $("search").value.trim().toLowerCase(), kind = $("kind-filter").value;
+  var run = ++searchRun, found = [], k = 0, sliced = needle !== "" && N > 2000;
   filtering = needle !== "" || kind !== "";
   if (!filtering) computeFolds();
-  visible = [];
-  for (var k = 0; k < order.length; k++) {
-    var i = order[k];
-    if (filtering ? (kind && kindOf(i) !== kind) || (needle && !stepMatches(i, needle)) : folded[i]) continue;
-    visible.push(i);
+  function finish() {
+    visible = found;
+    var at = visible.indexOf(current);
+    cursor = at >= 0 ? at : keep && current !== undefined ? nearestVisible(current) : 0;
+    layout();
+    setPosition();
   }
-  var at = visible.indexOf(current);
-  cursor = at >= 0 ? at : keep && current !== undefined ? nearestVisible(current) : 0;
-  layout();
-  setPosition();
+  function some() {
+    if (run !== searchRun) return;
+    var until = performance.now() + 12;
+    for (; k < order.length; k++) {
+      if (sliced && (k & 127) === 0 && performance.now() > until) { setTimeout(some, 0); return; }
+      var i = order[k];
+      if (filtering ? (kind && kindOf(i) !== kind) || (needle && !stepMatches(i, needle)) : folded[i]) continue;
+      found.push(i);
+    }
+    finish();
+  }
+  if (sliced) $("match-count").textContent = "searching\u2026";
+  some();
 }
 function nearestVisible(i) {  // after folding: the row that now stands for the current step
   for (var p = C.parent[i]; p >= 0; p = C.parent[p]) { var at = visible.indexOf(p); if (at >= 0) return at; }
