@@ -182,7 +182,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (
             M("write", "page", "write", "Session -> HTML file, CPU"),
             M("size", "page", "size", "the page file"),
-            M("cli", "page", "cli", "`agentops-otel replay ID --html` in a fresh process, wall"),
+            M("cli", "page", "cli", "`agentops-otel replay ID --html` in a fresh process, CPU"),
             M("load", "page", "load", "Chromium: the load event (Performance API)"),
             M("longest-task", "page", "longest-task", "Chromium: the longest task until the page is ready"),
             M("serve", "page", "serve", "viewer: the page's first answer, wall (cached_s: the second)"),

@@ -285,16 +285,14 @@ def test_injected_markup_in_prompts_names_and_tool_output_stays_text(page_of, pa
     [
         ("Fail now", "constructor"),
         ('<b>x</b> & "y"', "__proto__"),
-        ("  ", "toString"),
-        ("__proto__", "hasOwnProperty"),
-        ("constructor", "<img src=x onerror=window.__pwned=1>"),
+        ("__proto__", "<img src=x onerror=window.__pwned=1>"),
     ],
 )
 def test_hostile_end_states_and_step_names_still_show_every_step(page_of, end_state, step_name):
     session = agent_session(end_state=end_state, reason=end_state, name=end_state, step_name=step_name)
     page = page_of(session, "#step-6")
     assert page.locator(".row").count() == 7
-    assert page.inner_text("#status") == end_state.strip() or end_state.isspace()
+    assert page.inner_text("#status") == end_state
     assert page.inner_text(".row.current .name") == step_name
     assert page.get_attribute("#status", "class") == "badge st-other"
     assert step_name in _detail(page) and page.evaluate("window.__pwned") is None

@@ -493,12 +493,20 @@ def test_the_serve_command_reports_a_port_in_use(traces):
 # In the browser ---------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def browser():
+    from tests._browser import open_browser
+
+    with open_browser() as b:
+        yield b
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1280, 1024])
-def test_the_console_in_a_browser_at_laptop_widths(store, width):
-    from tests._browser import guarded_page, open_browser
+def test_the_console_in_a_browser_at_laptop_widths(store, width, browser):
+    from tests._browser import guarded_page
 
-    with running(open_source(str(store))) as (url, _), open_browser() as browser:
+    with running(open_source(str(store))) as (url, _):
         with guarded_page(browser, viewport={"width": width, "height": 800}) as (page, guard):
             page.goto(url)
             assert page.evaluate("document.documentElement.scrollWidth") <= width

@@ -38,6 +38,8 @@ _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 _NAV_SLOT = "{{nav}}"
 PACK_OVER = 256 * 1024  # characters of step data above which the data block is deflated
+PART = 300 * 1024  # characters of step columns per packed part
+_VALUES_PER_PART = 1500
 
 
 @cache
@@ -93,17 +95,36 @@ def embed_json(data: Any) -> str:
     return text
 
 
+def _parts(data: dict[str, Any]) -> list[str]:
+    """The steps' columns and the values as JSON documents of about `PART` characters each, in order."""
+    parts: list[str] = []
+    pending: list[str] = []
+    size = 0
+    for name, column in data["steps"].items():
+        text = f"{json.dumps(name)}:{_dumps(column)}"
+        if pending and size + len(text) > PART:
+            parts.append('{"steps":{' + ",".join(pending) + "}}")
+            pending, size = [], 0
+        pending.append(text)
+        size += len(text)
+    parts.append('{"shapes":' + _dumps(data["shapes"]) + ',"steps":{' + ",".join(pending) + "}}")
+    values = data["values"]
+    for start in range(0, len(values), _VALUES_PER_PART):
+        parts.append('{"values":' + _dumps(values[start : start + _VALUES_PER_PART]) + "}")
+    return parts
+
+
 def data_block(data: dict[str, Any]) -> str:
-    """The page's data block: `page_data` as JSON; for a big session the steps and the values are
-    two deflated, base64-encoded parts (about a sixth of the size) that the page inflates with the
-    browser's DecompressionStream, so the file stays self-contained and the work comes in short tasks."""
-    steps = _dumps({"shapes": data["shapes"], "steps": data["steps"]})
-    values = _dumps(data["values"])
-    if len(steps) + len(values) < PACK_OVER:
+    """The page's data block: `page_data` as JSON. For a big session the steps' columns and the values
+    come as deflated, base64-encoded parts of about `PART` characters (together about a sixth of the
+    size) that the page inflates with the browser's DecompressionStream and reads one per task, so the
+    file stays self-contained and no task runs long."""
+    parts = _parts(data)
+    if sum(len(p) for p in parts) < PACK_OVER:
         return embed_json(data)
-    parts = [base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii") for text in (steps, values)]
+    packed = [base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii") for text in parts]
     head = {key: value for key, value in data.items() if key not in ("values", "shapes", "steps")}
-    return embed_json({**head, "packed": {"encoding": "deflate", "parts": parts}})
+    return embed_json({**head, "packed": {"encoding": "deflate", "parts": packed}})
 
 
 def fingerprint(session: Session) -> str:

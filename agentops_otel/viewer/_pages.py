@@ -107,8 +107,8 @@ def _row(summary: SessionSummary, match: Match | None, query: ListQuery) -> str:
         f'<td><span class="state {css}" title="{escape(summary.end_state_reason or "")}">{escape(state)}</span></td>',
         f"<td class=num>{duration_text(summary.duration)}</td>",
         f"<td class=num>{escape(usd(summary.cost))}</td>",
-        f'<td class="num opt">{usage.input_tokens:,} / {usage.output_tokens:,}</td>',
-        f'<td class="num opt">{_DASH if summary.steps is None else f"{summary.steps:,}"}</td>',
+        f'<td class="num opt" data-label="tokens">{usage.input_tokens:,} / {usage.output_tokens:,}</td>',
+        f'<td class="num opt" data-label="steps">{_DASH if summary.steps is None else f"{summary.steps:,}"}</td>',
         f"<td class=tags>{tags}</td>",
     ]
     if query.search:
@@ -131,7 +131,7 @@ def _heading(query: ListQuery) -> str:
         cells.append(f'<th{attrs}{sort_attr}><a href="{escape(href)}">{label}{mark}</a></th>')
     if query.search:
         cells.append("<th>Found in</th>")
-    return "<tr>" + "".join(cells) + "</tr>"
+    return '<tr class="head">' + "".join(cells) + "</tr>"
 
 
 def _form(query: ListQuery) -> str:
@@ -145,12 +145,14 @@ def _form(query: ListQuery) -> str:
         for s in ("", *_states.STATUSES)
     )
     sizes = "".join(f"<option{' selected' if size == query.per_page else ''}>{size}</option>" for size in PAGE_SIZES)
-    hidden = ""
-    if (query.sort, query.descending) != ("start", True):
-        hidden = (
-            f'<input type="hidden" name="sort" value="{escape(query.sort)}">'
-            f'<input type="hidden" name="order" value="{"desc" if query.descending else "asc"}">'
-        )
+    sorts = "".join(
+        f'<option value="{key}"{" selected" if key == query.sort else ""}>{label}</option>'
+        for key, label, _ in _COLUMNS
+    )
+    orders = "".join(
+        f'<option value="{value}"{" selected" if (value == "desc") == query.descending else ""}>{label}</option>'
+        for value, label in (("desc", "biggest, newest, Z first"), ("asc", "smallest, oldest, A first"))
+    )
     return (
         '<form class="filters" method="get" action="/">'
         f'<label>Search <input name="q" type="search" value="{value(query.search)}" '
@@ -159,8 +161,10 @@ def _form(query: ListQuery) -> str:
         f'<label>Tag <input name="tag" value="{value(",".join(f.tags))}" placeholder="prod,billing" size="12"></label>'
         f'<label>Service <input name="service" value="{value(f.service)}" size="12"></label>'
         f'<label>Since <input name="since" value="{value(f.since)}" placeholder="2h, 7d, 2026-11-24" size="12"></label>'
+        f'<label>Sort by <select name="sort">{sorts}</select></label>'
+        f'<label>Order <select name="order">{orders}</select></label>'
         f'<label>Per page <select name="per">{sizes}</select></label>'
-        f'{hidden}<button type="submit">Show</button> <a href="/">clear</a></form>'
+        '<button type="submit">Show</button> <a href="/">clear</a></form>'
     )
 
 

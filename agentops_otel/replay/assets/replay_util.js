@@ -4,8 +4,8 @@
 var DATA = JSON.parse(document.getElementById("session-data").textContent);
 var S = DATA.session, V, C, N, T_TOTAL;
 
-// The steps, values and shapes; a big session's come as two deflated parts (base64), inflated a
-// slice at a time so that no task runs long.
+// The steps, values and shapes; a big session's come as deflated parts (base64), each inflated a
+// slice at a time and read in a task of its own, so that no task runs long.
 function loadData(then) {
   function use(body, values) {
     V = values; C = body.steps; DATA.shapes = body.shapes;
@@ -14,11 +14,18 @@ function loadData(then) {
     then();
   }
   if (!DATA.packed) { use(DATA, DATA.values); return; }
-  var parts = DATA.packed.parts;
-  inflate(parts[0]).then(function (steps) {
-    var body = JSON.parse(steps);
-    return inflate(parts[1]).then(function (values) { use(body, JSON.parse(values)); });
-  }).catch(fail);  // each .then runs as its own task
+  var body = { steps: {}, shapes: [] }, values = [], parts = DATA.packed.parts;
+  function next(k) {
+    if (k >= parts.length) { use(body, values); return; }
+    inflate(parts[k]).then(function (text) {
+      var part = JSON.parse(text);
+      if (part.shapes) body.shapes = part.shapes;
+      if (part.steps) Object.keys(part.steps).forEach(function (name) { body.steps[name] = part.steps[name]; });
+      if (part.values) for (var v = 0; v < part.values.length; v++) values.push(part.values[v]);
+      setTimeout(function () { next(k + 1); }, 0);
+    }).catch(fail);
+  }
+  next(0);
 }
 function inflate(base64) {
   var stream = new DecompressionStream(DATA.packed.encoding), writer = stream.writable.getWriter();

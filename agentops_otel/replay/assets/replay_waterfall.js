@@ -1,6 +1,6 @@
 // The waterfall: the step tree (folds, guides), the time view (zoom, pan, fit), the axis, the
 // minimap, and the rows, of which only those in view exist.
-var MAX_GUIDES = 14, OVERSCAN = 10, MIN_SPAN = 1000;  // ns: zoomed in to a microsecond at most
+var MAX_GUIDES = 14, OVERSCAN = 6, MIN_SPAN = 1000;  // ns: zoomed in to a microsecond at most
 
 // The tree, depth first, parents before children ------------------------------------------------
 var kids, roots, order, level, lastChild, subtreeSize, subtreeEnd, collapsed, folded;
