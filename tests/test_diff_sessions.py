@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from agentops_otel.cli import main
 from agentops_otel.model import build_session, from_readable_span
-from agentops_otel.replay._diff import compare_steps, diff_sessions
+from agentops_otel.replay._diff import align, compare_steps, diff_sessions, mark
 from tests._sources_shapes import otlp_dict, session_spans
 
 
@@ -160,3 +160,15 @@ def test_the_two_sessions_can_come_from_different_sources(tmp_path):
     result = CliRunner().invoke(main, ["diff", "run-a", "run-a", "--source", str(a), "--source-b", str(b)])
     assert result.exit_code == 1
     assert "step 1: different input" in result.output
+
+
+def test_an_extra_iteration_of_a_loop_is_rows_of_its_own_in_a_long_session():
+    from tests._replay_sessions import many_steps
+
+    steps = many_steps(2_000).steps
+    again = steps[:1000] + steps[995:1000] + steps[1000:]  # the agent did five steps once more
+    rows = align(steps, again)
+    marks = [mark(a, b) for a, b in rows]
+    assert marks.count("+") == 5 and marks.count("=") == len(steps)
+    moved = steps[:500] + steps[700:] + steps[500:700]
+    assert [mark(a, b) for a, b in align(steps, moved)].count("=") == len(steps) - 200
