@@ -1,5 +1,5 @@
-"""Words and numbers of the replay page, the same with and without JavaScript (replay.js mirrors the
-formats; the failure note is computed here only and read by the script from the page's data)."""
+"""Words and numbers of the replay page, the same with and without JavaScript (assets/replay_util.js
+mirrors the formats; the failure note is made here only and the script reads it from the page's data)."""
 
 from __future__ import annotations
 
