@@ -541,3 +541,22 @@ def test_the_console_in_a_browser_at_laptop_widths(store, width, browser):
             assert "failed (" in bar.locator("title").text_content()
             assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert guard.blocked == [] and guard.errors == []
+
+
+@pytest.mark.browser
+def test_the_session_list_on_a_phone_is_cards_that_sort_from_the_form(store, browser):
+    from tests._browser import guarded_page
+
+    with running(open_source(str(store))) as (url, _):
+        with guarded_page(browser, viewport={"width": 390, "height": 800}) as (page, guard):
+            page.goto(url)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page.locator("tr.head").is_hidden()
+            for element in page.locator("td.name a, .tag, td.num").all():
+                box = element.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, element.inner_text()
+            page.select_option("select[name=sort]", "cost")
+            page.select_option("select[name=order]", "asc")
+            page.click("text=Show")
+            assert page.locator("td.name a").first.inner_text() == "ticket run-g"
+        assert guard.blocked == [] and guard.errors == []
