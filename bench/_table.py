@@ -255,6 +255,25 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         repeat_factor=0.6,
     ),
     Benchmark(
+        "replay-page",
+        "the replay page of a 10,000-step agent session (issue 18)",
+        (
+            M("write", "page", "write", "Session -> HTML file, CPU"),
+            M("size", "page", "size", "the page file"),
+            M("cli", "page", "cli", "`agentops-otel replay ID --html` in a fresh process, CPU"),
+            M("load", "page", "load", "Chromium: the load event (Performance API)"),
+            M("longest-task", "page", "longest-task", "Chromium: the longest task until the page is ready"),
+            M("serve", "page", "serve", "viewer: the page's first answer, wall (cached_s: the second)"),
+        ),
+        (
+            T("written in <= 1.5 s", "<=", 1.5, "write", unit="s"),
+            T("<= 4 MB", "<=", 4.0, "size", unit="MB"),
+            T("load event <= 1 s", "<=", 1000, "load", unit="ms"),
+            T("no task over 100 ms", "<=", 100, "longest-task", unit="ms"),
+        ),
+        repeat_factor=0.6,
+    ),
+    Benchmark(
         "otlp-reader",
         "OTLP JSON reader (Collector file exporter format, 20,000 spans)",
         (M("reader", "readback", "otlp-read", "file -> SpanRecords"),),

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from agentops_otel.cli import main
 from agentops_otel.model import build_session, from_readable_span
-from agentops_otel.replay._diff import compare_steps, diff_sessions
+from agentops_otel.replay._diff import align, compare_steps, diff_sessions, mark
 from tests._sources_shapes import otlp_dict, session_spans
 
 
@@ -34,7 +34,7 @@ def test_two_runs_of_the_same_steps_do_not_diverge():
         ),
         ({"tool_name": "search"}, 2, "different tool: 'lookup' vs 'search'"),
         ({"fail": False}, 3, "error only in A: ValueError: customer_id cannot be None"),
-        ({"extra_steps": 1}, 3, "different action: 'fetch_customer_data' vs 'step_0'"),
+        ({"extra_steps": 1}, 3, "extra step in B: action 'step_0'"),
     ],
 )
 def test_the_first_divergence_names_the_step_and_why(change, number, reason):
@@ -43,6 +43,23 @@ def test_the_first_divergence_names_the_step_and_why(change, number, reason):
     assert (first.number, first.reason) == (number, reason)
     assert first.recorded is result.pairs[first.index][0]
     assert first.actual is result.pairs[first.index][1]
+
+
+def test_an_inserted_step_is_one_row_and_the_steps_after_it_pair_up_again():
+    result = diff_sessions(_session("run-a", extra_steps=0), _session("run-b", extra_steps=2))
+    assert result.to_dict()["marks"] == [
+        "=",
+        "=",
+        "+",
+        "+",
+        "=",
+    ]  # fetch_customer_data matches again after the two new steps
+    assert result.first_divergence.reason == "extra step in B: action 'step_0'"
+    assert result.pairs[4][0].name == result.pairs[4][1].name == "fetch_customer_data"
+    text = result.render(120).splitlines()
+    assert [line.split()[0] for line in text[3:-1]] == ["1=", "2=", "3+", "4+", "5="]
+    changed = diff_sessions(_session("run-a", extra_steps=3), _session("run-b", extra_steps=3, tool_name="search"))
+    assert changed.to_dict()["marks"] == ["=", "≠", "=", "=", "=", "="]  # a change is one row too
 
 
 def test_a_session_that_stops_early_is_missing_steps():
@@ -143,3 +160,15 @@ def test_the_two_sessions_can_come_from_different_sources(tmp_path):
     result = CliRunner().invoke(main, ["diff", "run-a", "run-a", "--source", str(a), "--source-b", str(b)])
     assert result.exit_code == 1
     assert "step 1: different input" in result.output
+
+
+def test_an_extra_iteration_of_a_loop_is_rows_of_its_own_in_a_long_session():
+    from tests._replay_sessions import many_steps
+
+    steps = many_steps(2_000).steps
+    again = steps[:1000] + steps[995:1000] + steps[1000:]  # the agent did five steps once more
+    rows = align(steps, again)
+    marks = [mark(a, b) for a, b in rows]
+    assert marks.count("+") == 5 and marks.count("=") == len(steps)
+    moved = steps[:500] + steps[700:] + steps[500:700]
+    assert [mark(a, b) for a, b in align(steps, moved)].count("=") == len(steps) - 200

@@ -58,8 +58,9 @@ def test_the_listing_says_what_the_model_says(tmp_path, case):
                 store.write([record])
             (listed,) = store.sessions()
         assert listed.end_state == expected.end_state, (case, [r.name for r in order])
-        assert (listed.llm_calls, listed.usage, listed.cost_complete) == (
+        assert (listed.llm_calls, listed.usage, listed.cost_complete, listed.steps) == (
             expected.llm_calls,
             expected.usage,
             expected.cost_complete,
+            expected.steps,
         ), case

@@ -1,4 +1,4 @@
-"""`agentops-otel serve`: the local viewer (session list with filters, each session's replay page)."""
+"""`agentops-otel serve`: the local viewer (sessions, search, trends, comparisons, each session's replay)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ DEFAULT_PORT = 8642
 @click.option("--open", "open_browser", is_flag=True, help="Open the session list in a browser.")
 @source_option
 def command(host: str, port: int, open_browser: bool, source_spec: str | None) -> None:
-    """Browse and replay sessions in a local web viewer (Ctrl-C stops it)."""
+    """Browse, search, chart, compare and replay sessions in a local web viewer (Ctrl-C stops it)."""
     from ..viewer import make_server
 
     source = open_source_or_exit(source_spec)
@@ -30,8 +30,8 @@ def command(host: str, port: int, open_browser: bool, source_spec: str | None) -
     if server.allowed_hosts is None:
         click.echo(f"warning: {host} is not loopback; anyone who can reach it can read your traces", err=True)
     click.echo(f"serving {source.description} at {server.url} (Ctrl-C to stop)", err=False)
-    if open_browser:
-        webbrowser.open(server.url)
+    if open_browser and not webbrowser.open(server.url):
+        click.echo(f"could not start a browser: open {server.url} yourself", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -31,6 +31,7 @@ class SessionSummary:
     llm_calls: int = 0
     usage: Usage = field(default_factory=Usage)
     end_state_reason: str | None = None
+    steps: int | None = None  # None when the source does not say (then only the session itself can)
 
     @property
     def duration(self) -> float | None:
@@ -60,6 +61,7 @@ class SessionSummary:
             "cost_complete": self.cost_complete,
             "llm_calls": self.llm_calls,
             "usage": self.usage.to_dict(),
+            "steps": self.steps,
         }
 
 
@@ -78,4 +80,5 @@ def summarize(session: Session) -> SessionSummary:
         llm_calls=session.llm_calls,
         usage=session.usage,
         end_state_reason=session.end_state_reason,
+        steps=len(session.steps),
     )

@@ -7,13 +7,16 @@
         print(result.first_divergence.describe())   # "step 2: different tool: 'lookup' vs 'search'"
     print(result.render(width=120))
 
-Steps are compared in start order by kind, name, arguments and error. Outputs are not compared: a
-different output shows up as the next step's different decision, which is where it matters. Ids that
-every run mints anew (tool call ids inside LLM messages) are ignored.
+The two step sequences are aligned first (`align`: difflib's SequenceMatcher, anchored on identical
+steps, then by kind and name), so a step inserted or missing on one side is one row of its own and the
+steps after it pair up again; the aligned pairs are then compared by kind, name, arguments and error.
+Outputs are not compared: a different output shows up as the next step's different decision, which is
+where it matters. Ids that every run mints anew (tool call ids inside LLM messages) are ignored.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -80,7 +83,8 @@ def compare_steps(a: Step, b: Step, labels: Labels = NEUTRAL) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class Divergence:
-    """The first step where two sessions part ways. `index` counts from 0 in start order."""
+    """The first step where two sessions part ways. `index` counts rows from 0; every row before it
+    pairs two equal steps, so its number is the step's number on either side."""
 
     index: int
     recorded: Step | None  # the first session's step (side A); None: it had no more steps
@@ -147,15 +151,73 @@ class SessionDiff:
                 "actual": step(first.actual),
             },
             "steps": [[step(a), step(b)] for a, b in self.pairs],
+            "marks": [mark(a, b) for a, b in self.pairs],
         }
 
 
+Rows = list[tuple[Step | None, Step | None]]
+_SMALL = 4_000_000  # len(a) * len(b) up to which a stretch between anchors is aligned by kind and name
+
+
+def _coarse(step: Step) -> tuple[str, str]:
+    return step.kind, step.name
+
+
+def _by_kind_and_name(a: tuple[Step, ...], b: tuple[Step, ...]) -> Rows:
+    if len(a) * len(b) > _SMALL:  # long and unlike each other: side by side in order
+        return list(zip_longest(a, b))
+    rows: Rows = []
+    matcher = difflib.SequenceMatcher(None, [_coarse(s) for s in a], [_coarse(s) for s in b], autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):  # the same steps, or different ones in the same place
+            rows.extend(zip_longest(a[a0:a1], b[b0:b1]))
+        elif tag == "delete":
+            rows.extend((step, None) for step in a[a0:a1])
+        else:
+            rows.extend((None, step) for step in b[b0:b1])
+    return rows
+
+
+def align(a: tuple[Step, ...], b: tuple[Step, ...]) -> tuple[tuple[Step | None, Step | None], ...]:
+    """The two sequences as rows: matched steps side by side, an inserted or missing step alone.
+
+    Steps identical in kind, name and arguments anchor the alignment (difflib's SequenceMatcher; steps
+    repeated everywhere cannot anchor), then the stretches between anchors are aligned by kind and
+    name, so a changed argument is one row marked different and an extra iteration of a loop is rows
+    of their own. The shared start and end pair up first: 10,000 steps align in milliseconds.
+    """
+    ids: dict[tuple[str, str, str], int] = {}
+
+    def fine(steps: tuple[Step, ...]) -> list[int]:
+        return [ids.setdefault((s.kind, s.name, repr(_normalised(s.params))), len(ids)) for s in steps]
+
+    keys_a, keys_b = fine(a), fine(b)
+    size = min(len(a), len(b))
+    start = 0
+    while start < size and keys_a[start] == keys_b[start]:
+        start += 1
+    end = 0
+    while end < size - start and keys_a[-1 - end] == keys_b[-1 - end]:
+        end += 1
+    rows: Rows = list(zip(a[:start], b[:start], strict=True))
+    at_a = at_b = start
+    stop_a, stop_b = len(a) - end, len(b) - end
+    matcher = difflib.SequenceMatcher(None, keys_a[start:stop_a], keys_b[start:stop_b])
+    for block in matcher.get_matching_blocks():
+        block_a, block_b = start + block.a, start + block.b
+        rows += _by_kind_and_name(a[at_a:block_a], b[at_b:block_b])
+        rows.extend(zip(a[block_a : block_a + block.size], b[block_b : block_b + block.size], strict=True))
+        at_a, at_b = block_a + block.size, block_b + block.size
+    rows.extend(zip(a[stop_a:], b[stop_b:], strict=True))
+    return tuple(rows)
+
+
 def diff_sessions(recorded: Session, actual: Session, labels: Labels = NEUTRAL) -> SessionDiff:
-    """Pair the two sessions' steps in start order and find the first pair that differs.
+    """Align the two sessions' steps and find the first row that differs.
 
     `labels` name the two sides in the text: neutral "A"/"B" unless one side is a recording.
     """
-    pairs = tuple(zip_longest(recorded.steps, actual.steps))
+    pairs = align(recorded.steps, actual.steps)
     first = None
     for index, (a, b) in enumerate(pairs):
         first = _divergence(index, a, b, labels)
@@ -179,7 +241,7 @@ def _message_text(message: dict[str, Any]) -> str:
     return " ".join(texts + calls + results) or _short(message)
 
 
-def _excerpt(params: Any) -> str:
+def excerpt(params: Any) -> str:
     """What a step was given, briefly: the last chat message's text, or key=value arguments."""
     if isinstance(params, list) and params and all(isinstance(m, dict) and "role" in m for m in params):
         return '"' + " ".join(_message_text(params[-1]).split()) + '"'
@@ -193,7 +255,7 @@ def _cell(step: Step | None, width: int) -> str:
         return "".ljust(width)
     text = f"{step.kind:<6} {'  ' * (step.depth - 1)}{step.name}"
     if step.params is not None:
-        text += " " + _excerpt(step.params)
+        text += " " + excerpt(step.params)
     if step.error:
         text += f"  ✗ {step.error}"
     return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
@@ -203,7 +265,8 @@ def _heading(label: str, session: Session) -> str:
     return f"{label}: {session.session_id} ({session.end_state or 'open'}, {len(session.steps)} steps)"
 
 
-def _mark(a: Step | None, b: Step | None) -> str:
+def mark(a: Step | None, b: Step | None) -> str:
+    """`=` the same step, `≠` a different one, `-` only in the first session, `+` only in the second."""
     if a is None or b is None:
         return "+" if a is None else "-"
     return "=" if compare_steps(a, b) is None else "≠"
@@ -222,8 +285,7 @@ def render_diff(diff: SessionDiff, width: int = 100) -> str:
     ]
     first = diff.first_divergence
     for index, (a, b) in enumerate(diff.pairs):
-        mark = _mark(a, b)
-        line = f"{index + 1:>5}{mark} {_cell(a, column)} | {_cell(b, column).rstrip()}"
+        line = f"{index + 1:>5}{mark(a, b)} {_cell(a, column)} | {_cell(b, column).rstrip()}"
         if first is not None and index == first.index:
             line += "  <-"
         lines.append(line.rstrip())
@@ -234,4 +296,4 @@ def render_diff(diff: SessionDiff, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["Divergence", "SessionDiff", "compare_steps", "diff_sessions", "render_diff"]
+__all__ = ["Divergence", "SessionDiff", "align", "compare_steps", "diff_sessions", "excerpt", "mark", "render_diff"]

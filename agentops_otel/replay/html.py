@@ -3,10 +3,11 @@
     from agentops_otel.replay.html import write_html
     write_html(session, "replay.html")
 
-Data first, markup second: the page embeds `Session.to_dict()` as JSON in a
-`<script type="application/json">` block that the page's script reads with JSON.parse, and the
-script only ever sets text. A plain list of the steps, escaped here, is readable without JavaScript.
-A Content-Security-Policy allows only the page's own script (by hash) and no requests at all.
+Data first, markup second: the page embeds the session as compact JSON (`_page_data`) in a
+`<script type="application/json">` block that the page's script reads with JSON.parse, and the script
+only ever sets text. The page without JavaScript (`_fallback`, inside <noscript>) shows every step with
+its input, output and error, at the same `#step-N` anchors. A Content-Security-Policy allows only the
+page's own script (by hash) and no requests at all.
 """
 
 from __future__ import annotations
@@ -18,26 +19,51 @@ import json
 import math
 import os
 import re
+import zlib
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .. import semconv as sc
-from .._format import usd
 from ..model import Session
+from ._fallback import render_fallback
+from ._page_data import page_data
 
 _ASSETS = Path(__file__).parent / "assets"
+# replay_fail.js defines fail(error), which the others call; the whole runs inside one function.
+_SCRIPTS = ("replay_fail.js", "replay_util.js", "replay_detail.js", "replay_waterfall.js", "replay_main.js")
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # Inside <script> only "</" (and "<!--") can end or disturb the block; escaping every <, > and & as
 # \uXXXX keeps the JSON identical for JSON.parse. U+2028/9 are escaped for old JavaScript parsers.
-_JSON_ESCAPES = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
+_JSON_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_NAV_SLOT = "{{nav}}"
+PACK_OVER = 256 * 1024  # characters of step data above which the data block is deflated
+PART = 300 * 1024  # characters of step columns per packed part
+_VALUES_PER_PART = 1500
 
 
 @cache
 def _asset(name: str) -> str:
     return (_ASSETS / name).read_text(encoding="utf-8")
+
+
+@cache
+def _script() -> str:
+    """One script from the asset files, inside one function."""
+    fail, *rest = (_asset(name) for name in _SCRIPTS)
+    body = "\n".join(rest)
+    return (
+        f'(function () {{\n"use strict";\n{fail}try {{\n{body}\nstart();\n}} catch (error) {{ fail(error); }}\n}})();\n'
+    )
+
+
+@cache
+def _csp() -> str:
+    digest = base64.b64encode(hashlib.sha256(_script().encode("utf-8")).digest()).decode()
+    return (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        f"script-src 'sha256-{digest}'; base-uri 'none'; form-action 'none'"
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -53,86 +79,94 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def _dumps(data: Any) -> str:
+    try:
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
+    except ValueError:  # NaN or Infinity somewhere: rare, so only then walk the whole tree
+        return json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
 def embed_json(data: Any) -> str:
     """JSON that is safe inside a <script type="application/json"> element."""
-    try:
-        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=str)
-    except ValueError:  # NaN or Infinity somewhere: rare, so only then walk the whole tree
-        text = json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.translate(_JSON_ESCAPES)
+    text = _dumps(data)
+    for char, escaped in _JSON_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
 
 
-# Content attributes the page shows decoded as a step's Input and Output; kept once, not twice.
-_CONTENT_ATTRIBUTES = (
-    (sc.GEN_AI_INPUT_MESSAGES, "params"),
-    (sc.GEN_AI_OUTPUT_MESSAGES, "returns"),
-    (sc.GEN_AI_TOOL_CALL_ARGUMENTS, "params"),
-    (sc.GEN_AI_TOOL_CALL_RESULT, "returns"),
-    (sc.AGENTOPS_STEP_PARAMS, "params"),
-    (sc.AGENTOPS_STEP_RETURNS, "returns"),
-)
+def _parts(data: dict[str, Any]) -> list[str]:
+    """The steps' columns and the values as JSON documents of about `PART` characters each, in order."""
+    parts: list[str] = []
+    pending: list[str] = []
+    size = 0
+    for name, column in data["steps"].items():
+        text = f"{json.dumps(name)}:{_dumps(column)}"
+        if pending and size + len(text) > PART:
+            parts.append('{"steps":{' + ",".join(pending) + "}}")
+            pending, size = [], 0
+        pending.append(text)
+        size += len(text)
+    parts.append('{"shapes":' + _dumps(data["shapes"]) + ',"steps":{' + ",".join(pending) + "}}")
+    values = data["values"]
+    for start in range(0, len(values), _VALUES_PER_PART):
+        parts.append('{"values":' + _dumps(values[start : start + _VALUES_PER_PART]) + "}")
+    return parts
 
 
-def page_data(session: Session, backend_url: str | None = None) -> dict[str, Any]:
-    """What the page's script reads: `Session.to_dict()`, minus content it would show twice."""
-    data = session.to_dict()
-    for step in data["steps"]:
-        attributes = step["attributes"]
-        for key, shown_as in _CONTENT_ATTRIBUTES:
-            if key in attributes and step[shown_as] is not None:
-                del attributes[key]
-    data["backend_url"] = backend_url
-    return data
+def data_block(data: dict[str, Any]) -> str:
+    """The page's data block: `page_data` as JSON. For a big session the steps' columns and the values
+    come as deflated, base64-encoded parts of about `PART` characters (together about a sixth of the
+    size) that the page inflates with the browser's DecompressionStream and reads one per task, so the
+    file stays self-contained and no task runs long."""
+    parts = _parts(data)
+    if sum(len(p) for p in parts) < PACK_OVER:
+        return embed_json(data)
+    packed = [base64.b64encode(zlib.compress(text.encode("utf-8"), 6)).decode("ascii") for text in parts]
+    head = {key: value for key, value in data.items() if key not in ("values", "shapes", "steps")}
+    return embed_json({**head, "packed": {"encoding": "deflate", "parts": packed}})
 
 
 def fingerprint(session: Session) -> str:
-    """Changes whenever the session does (more spans, or it ended): lets a written page be reused."""
-    return f"{session.trace_id}:{len(session.spans)}:{session.root.end_ns or 0}"
+    """Changes whenever the session does (a span more, or one ended): lets a rendered page be reused."""
+    latest = max((r.end_ns or 0 for r in session.spans), default=0)
+    return f"{session.trace_id}:{len(session.spans)}:{session.root.end_ns or 0}:{latest}"
 
 
-def _fallback(session: Session) -> str:
-    e = html.escape
-    cost = usd(session.cost)
-    duration = "running" if session.duration is None else f"{session.duration:.3f}s"
-    lines = [
-        f"<h1>Session {e(session.session_id)}</h1>",
-        f"<p>Status: {e(session.end_state or 'Open')} | Duration: {duration} | Cost: {cost} | "
-        f"LLM calls: {session.llm_calls} | Service: {e(session.service or '-')}</p>",
-        "<p>Turn on JavaScript for the scrubbable timeline.</p>",
-        "<ol>",
-    ]
-    failing = session.failing_step
-    for number, step in enumerate(session.steps, start=1):
-        error = f" - error: {e(str(step.error))}" if step.error else ""
-        marker = " &lt;- caused the failure" if step is failing else ""
-        css = ' class="failed"' if step.error else ""
-        lines.append(
-            f'<li id="fallback-step-{number}"{css}>+{step.offset_ns / 1e9:.3f}s '
-            f"[{e(step.kind)}] {e(step.name)}{error}{marker}</li>"
-        )
-    lines.append("</ol>")
-    return "\n".join(lines)
+def nav_html(links: Sequence[tuple[str, str]]) -> str:
+    """A bar of links above the page (the viewer's way back to its list and to the neighbours)."""
+    if not links:
+        return ""
+    items = "".join(f'<a href="{html.escape(href)}">{html.escape(label)}</a>' for label, href in links)
+    return f'<nav id="page-nav">{items}</nav>\n'
 
 
-def render_html(session: Session, *, backend_url: str | None = None) -> str:
-    """The replay page of `session` as one HTML string; pure: everything it shows comes in as arguments.
-
-    `backend_url` links the header to the session in another UI (see `agentops_otel._links`).
-    """
-    script = _asset("replay.js")
-    script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
+def render_parts(session: Session, *, backend_url: str | None = None) -> tuple[str, str]:
+    """The page in two halves; a `nav_html` bar goes between them (a viewer caches the halves)."""
     parts = {
-        "csp": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-        f"script-src 'sha256-{script_hash}'; base-uri 'none'; form-action 'none'",
+        "csp": _csp(),
         "fingerprint": html.escape(fingerprint(session)),
         "title": html.escape(f"Replay: {session.name}"),
         "style": _asset("replay.css"),
-        "fallback": _fallback(session),
-        "data": embed_json(page_data(session, backend_url)),
-        "script": script,
+        "fallback": render_fallback(session),
+        "data": data_block(page_data(session, backend_url)),
+        "script": _script(),
     }
-    # One pass, so text inside the parts is never taken for a placeholder.
-    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _asset("replay.html"))
+    # The template is cut where the bar goes, then each half filled in one pass, so text inside the
+    # parts is never taken for a placeholder or for the cut.
+    halves = _asset("replay.html").split(_NAV_SLOT)
+    head, rest = (_PLACEHOLDER.sub(lambda m: parts[m.group(1)], half) for half in halves)
+    return head, rest
+
+
+def render_html(session: Session, *, backend_url: str | None = None, nav: Sequence[tuple[str, str]] = ()) -> str:
+    """The replay page of `session` as one HTML string; pure: everything it shows comes in as arguments.
+
+    `backend_url` links the header to the session in another UI (see `agentops_otel._links`); `nav`
+    is (label, href) links shown above it.
+    """
+    head, rest = render_parts(session, backend_url=backend_url)
+    return head + nav_html(nav) + rest
 
 
 def write_html(session: Session, path: str | os.PathLike[str], *, backend_url: str | None = None) -> Path:
@@ -143,4 +177,4 @@ def write_html(session: Session, path: str | os.PathLike[str], *, backend_url: s
     return target
 
 
-__all__ = ["render_html", "write_html"]
+__all__ = ["embed_json", "fingerprint", "nav_html", "page_data", "render_html", "render_parts", "write_html"]

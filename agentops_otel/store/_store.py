@@ -226,7 +226,7 @@ class LocalStore:
             self._conn.execute("BEGIN")  # one snapshot for the rows and their totals
             try:
                 rows = self._conn.execute(sql, args).fetchall()
-                totals = {r[0]: self._llm_totals(r[0]) for r in rows}
+                totals = {r[0]: (*self._llm_totals(r[0]), self._step_count(r[0], r[-1])) for r in rows}
             finally:
                 self._conn.execute("COMMIT")
         return [_summary(row, totals[row[0]]) for row in rows]
@@ -243,6 +243,17 @@ class LocalStore:
             " FROM spans WHERE trace_id = ?1 AND step_kind = 'llm'",
             (trace_id,),
         ).fetchone()  # type: ignore[no-any-return]
+
+    def _step_count(self, trace_id: str, root_span_id: str | None) -> int:
+        # As the model counts steps: every span but the root, and the root too when it is another
+        # instrumentation's step (not a session span of ours, not "other"). Without a root yet, a
+        # span stands in for it and counts.
+        count, root_is_step = self._conn.execute(
+            "SELECT count(*), total(span_id = ? AND step_kind NOT IN ('session', 'other')) FROM spans"
+            " WHERE trace_id = ?",
+            (root_span_id, trace_id),
+        ).fetchone()
+        return int(count) if root_span_id is None else int(count) - 1 + int(root_is_step)
 
     def find(self, ident: str) -> list[tuple[str, str]]:
         """(trace_id, session_id) of the traces whose session id or trace id is or starts with `ident`.
@@ -304,7 +315,7 @@ def _tags(cell: Any) -> tuple[str, ...]:
 
 def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
     trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, _root = row
-    calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced = totals
+    calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced, steps = totals
     complete = calls == 0 or bool(all_priced)
     return SessionSummary(
         session_id=session_id,
@@ -320,4 +331,5 @@ def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
         llm_calls=int(calls),
         usage=Usage(int(inp), int(out), int(cache_read), int(cache_write), int(reasoning)),
         end_state_reason=reason,
+        steps=steps,
     )

@@ -1,4 +1,5 @@
-"""The local viewer behind `agentops-otel serve`: a session list and each session's replay page."""
+"""The local viewer behind `agentops-otel serve`: sessions (search, sort, pages), trends, comparisons,
+and each session's replay page."""
 
 from ._server import ViewerServer, make_server
 

@@ -1,136 +1,43 @@
-"""The local viewer behind `agentops-otel serve`: a session list with filters, and each session's
-replay page at `/sessions/{id}`. Standard library only; binds 127.0.0.1 unless told otherwise.
+"""The local viewer behind `agentops-otel serve`: the team's console over any trace source.
 
     server = make_server(open_source("traces.jsonl"), port=0)
-    print(server_url(server)); server.serve_forever()
+    print(server.url); server.serve_forever()
 
-Routes: `/` (filters: status, tag, service, since, limit), `/sessions/{id}`, `/api/sessions` (JSON).
-Every value shown is escaped; requests naming another host are refused, so a web page that rebinds
-its DNS name to 127.0.0.1 cannot read your traces.
+Routes:
+    /                  sessions: search (id prefix, name, tag, text inside steps), sort, pages, filters
+    /sessions/{id}     the session's replay page, with links back to the list and to its neighbours
+    /trends            failure rate, cost and p95 latency over time, per service or tag
+    /diff?a=&b=        two sessions side by side, aligned, the first divergence highlighted
+    /api/sessions, /api/trends   the same as JSON
+
+Replay pages are kept rendered per session, keyed by what would change (a span more, the end), so a
+running session refreshes and an ended one is neither rendered nor read again while unchanged
+(`_replays`). Every
+value shown is escaped; requests naming another host are refused, so a web page that rebinds its DNS
+name to 127.0.0.1 cannot read your traces. Binds 127.0.0.1 unless told otherwise.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import socket
 import urllib.parse
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .. import _states
-from .._format import usd
-from ..errors import AgentOpsOtelError, ConfigurationError, SessionNotFoundError
-from ..model import SessionSummary
-from ..sources import TraceSource, parse_since
+from ..errors import AgentOpsOtelError, SessionNotFoundError
+from ..sources import TraceSource
+from ._listing import Listing
+from ._pages import CSP, error_page, list_page, session_href
+from ._query import BadRequest, ListQuery, list_query, trend_query
+from ._replays import Replays
 
 _log = logging.getLogger("agentops_otel")
-DEFAULT_LIMIT = 200
-_MAX_LIMIT = 100_000  # larger does not fit the store's query (and no page shows that many rows)
-_STATUSES = {s.lower(): s for s in _states.STATUSES}  # what every source filters on
-_LIST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'"
-_STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:16px;color:#1d2330}
-table{border-collapse:collapse;width:100%}
-td,th{padding:4px 8px;border-bottom:1px solid #e5e7eb;text-align:left;white-space:nowrap}
-th{color:#6b7280;font-weight:600}form{display:flex;gap:8px;flex-wrap:wrap;margin:10px 0}
-.Fail{color:#991b1b;font-weight:600}.Success{color:#166534}.Indeterminate{color:#92400e}
-.muted{color:#6b7280}.error{background:#fef2f2;border:1px solid #fca5a5;padding:8px;border-radius:6px}
-.tag{background:#eef2ff;color:#3730a3;border-radius:4px;padding:0 5px;margin-right:3px}"""
-
-
-class BadRequest(ValueError):
-    """A filter value the viewer cannot use; shown on the page."""
-
-
-def _since(text: str) -> int:
-    try:
-        return parse_since(text)  # the CLI's --since forms, so both read the same
-    except ConfigurationError as exc:
-        raise BadRequest(str(exc)) from None
-
-
-def _filters(query: dict[str, list[str]]) -> dict[str, Any]:
-    def one(name: str) -> str | None:
-        value = (query.get(name) or [""])[0].strip()
-        return value or None
-
-    tags = [t.strip() for value in query.get("tag", []) for t in value.split(",") if t.strip()]
-    limit = one("limit")
-    if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= _MAX_LIMIT):
-        raise BadRequest(f"limit {limit!r} is not a whole number from 1 to {_MAX_LIMIT}")
-    status = one("status")
-    if status is not None and status.lower() not in _STATUSES:
-        raise BadRequest(f"status {status!r} is not one of {', '.join(_STATUSES.values())}")
-    since = one("since")
-    return {
-        "status": _STATUSES[status.lower()] if status else None,
-        "service": one("service"),
-        "tags": tags,
-        "since_ns": _since(since) if since else None,
-        "limit": int(limit) if limit else DEFAULT_LIMIT,
-    }
-
-
-def _cell(value: Any) -> str:
-    return f"<td>{html.escape(str(value))}</td>"
-
-
-def _row(s: SessionSummary) -> str:
-    link = "/sessions/" + urllib.parse.quote(s.session_id, safe="")
-    started = datetime.fromtimestamp(s.start_ns / 1e9, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
-    state = _states.status_of(s.end_state)
-    cost = usd(s.cost)
-    duration = "running" if s.duration is None else f"{s.duration:.2f}s"
-    tags = "".join(f'<span class="tag">{html.escape(t)}</span>' for t in s.tags)
-    return (
-        f'<tr>{_cell(started)}<td><a href="{html.escape(link)}">{html.escape(s.session_id)}</a></td>'
-        f'{_cell(s.name)}<td class="{html.escape(state)}">{html.escape(state)}</td>{_cell(duration)}'
-        f"{_cell(cost)}{_cell(s.llm_calls)}{_cell(f'{s.usage.input_tokens} / {s.usage.output_tokens}')}"
-        f"{_cell(s.service or '-')}<td>{tags}</td></tr>"
-    )
-
-
-def _form(query: dict[str, list[str]]) -> str:
-    def value(name: str) -> str:
-        return html.escape(",".join(query.get(name, [])))
-
-    options = "".join(
-        f"<option{' selected' if value('status') == v else ''}>{v}</option>" for v in ("", *_states.STATUSES)
-    )
-    return (
-        '<form method="get" action="/">'
-        f'<label>Status <select name="status">{options}</select></label>'
-        f'<label>Tag <input name="tag" value="{value("tag")}" placeholder="prod,billing"></label>'
-        f'<label>Service <input name="service" value="{value("service")}"></label>'
-        f'<label>Since <input name="since" value="{value("since")}" placeholder="2h, 7d, 2026-11-24"></label>'
-        '<button type="submit">Filter</button> <a href="/">clear</a></form>'
-    )
-
-
-def list_page(source: TraceSource, query: dict[str, list[str]]) -> tuple[int, str]:
-    try:
-        summaries = source.sessions(**_filters(query))
-        body = (
-            "<table><tr><th>Started (UTC)</th><th>Session</th><th>Name</th><th>Status</th><th>Duration</th>"
-            "<th>Cost</th><th>LLM calls</th><th>Tokens in / out</th><th>Service</th><th>Tags</th></tr>"
-            + "".join(_row(s) for s in summaries)
-            + "</table>"
-            + ("" if summaries else '<p class="muted">No sessions match.</p>')
-        )
-        status = HTTPStatus.OK
-    except BadRequest as exc:
-        body, status = f'<p class="error">{html.escape(str(exc))}</p>', HTTPStatus.BAD_REQUEST
-    except AgentOpsOtelError as exc:
-        body, status = f'<p class="error">{html.escape(str(exc))}</p>', HTTPStatus.BAD_GATEWAY
-    page = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>agentops-otel sessions</title>'
-        f"<style>{_STYLE}</style></head><body><h1>Sessions</h1>"
-        f'<p class="muted">from {html.escape(source.description)}</p>{_form(query)}{body}</body></html>'
-    )
-    return status, page
+_WRITE_SLICE = 256 * 1024
+_JSON = "application/json"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -140,20 +47,39 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         _log.debug("serve: " + format, *args)
 
+    # Answers
+
     def _send(
-        self, status: int, body: str, content_type: str = "text/html; charset=utf-8", csp: str | None = None
+        self, status: int, parts: Sequence[bytes], content_type: str = "text/html; charset=utf-8", csp: str | None = CSP
     ) -> None:
-        data = body.encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Length", str(sum(len(p) for p in parts)))
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-store")
         if csp:
             self.send_header("Content-Security-Policy", csp)
         self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        if self.command == "HEAD":
+            return
+        for part in parts:  # a page of megabytes goes out in slices
+            for start in range(0, len(part), _WRITE_SLICE):
+                self.wfile.write(part[start : start + _WRITE_SLICE])
+
+    def _html(self, status: int, page: str) -> None:
+        self._send(status, [page.encode("utf-8")])
+
+    def _json(self, status: int, data: Any) -> None:
+        self._send(status, [json.dumps(data, default=str).encode("utf-8")], _JSON, csp=None)
+
+    def _failed(
+        self, status: int, title: str, reason: str, api: bool, back: tuple[str, str] = ("the sessions", "/")
+    ) -> None:
+        if api:
+            self._json(status, {"error": reason})
+        else:
+            self._html(status, error_page(title, reason, source=self.server.source.description, back=back))
 
     def _host_allowed(self) -> bool:
         if self.server.allowed_hosts is None:
@@ -161,39 +87,126 @@ class _Handler(BaseHTTPRequestHandler):
         host = (self.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]").lower()
         return host in self.server.allowed_hosts
 
+    # Routing
+
     def do_HEAD(self) -> None:
         self.do_GET()
 
     def do_GET(self) -> None:
         if not self._host_allowed():
-            self._send(HTTPStatus.FORBIDDEN, "unknown Host header", "text/plain; charset=utf-8")
+            self._send(HTTPStatus.FORBIDDEN, [b"unknown Host header"], "text/plain; charset=utf-8")
             return
         parsed = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(parsed.query)
         path = urllib.parse.unquote(parsed.path)
+        api = path.startswith("/api/")
+        routes: dict[str, Callable[[dict[str, list[str]]], None]] = {
+            "/": self._list,
+            "/api/sessions": self._api_sessions,
+            "/trends": self._trends,
+            "/api/trends": self._api_trends,
+            "/diff": self._diff,
+        }
         try:
-            if path == "/":
-                self._send(*list_page(self.server.source, query), csp=_LIST_CSP)
-            elif path == "/api/sessions":
-                summaries = self.server.source.sessions(**_filters(query))
-                self._send(HTTPStatus.OK, json.dumps([s.to_dict() for s in summaries]), "application/json")
+            if path in routes:
+                routes[path](query)
             elif path.startswith("/sessions/") and len(path) > len("/sessions/"):
-                self._session(path.removeprefix("/sessions/"))
+                self._session(path.removeprefix("/sessions/"), query)
             else:
-                self._send(HTTPStatus.NOT_FOUND, "not found", "text/plain; charset=utf-8")
+                self._failed(HTTPStatus.NOT_FOUND, "Not found", f"there is no page at {path}", api)
         except BadRequest as exc:
-            self._send(HTTPStatus.BAD_REQUEST, str(exc), "text/plain; charset=utf-8")
+            self._failed(HTTPStatus.BAD_REQUEST, "Cannot show that", str(exc), api)
         except SessionNotFoundError as exc:
-            self._send(HTTPStatus.NOT_FOUND, str(exc), "text/plain; charset=utf-8")
+            self._failed(HTTPStatus.NOT_FOUND, "No such session", str(exc), api)
         except AgentOpsOtelError as exc:
-            self._send(HTTPStatus.BAD_GATEWAY, str(exc), "text/plain; charset=utf-8")
+            self._failed(HTTPStatus.BAD_GATEWAY, "Cannot read the traces", str(exc), api)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser went away mid-answer
 
-    def _session(self, ident: str) -> None:
-        from .._links import backend_url
-        from ..replay.html import render_html
+    # Pages
 
-        session = self.server.source.session(ident)
-        self._send(HTTPStatus.OK, render_html(session, backend_url=backend_url(session)))
+    def _list(self, query: dict[str, list[str]]) -> None:
+        wanted = list_query(query)
+        page = self.server.listing.page(wanted)
+        self._html(HTTPStatus.OK, list_page(page, wanted, source=self.server.source.description))
+
+    def _api_sessions(self, query: dict[str, list[str]]) -> None:
+        wanted = list_query(query)
+        rows, _, _ = self.server.listing.matching(wanted)
+        if "page" in query or "per" in query:
+            start = (wanted.page - 1) * wanted.per_page
+            rows = rows[start : start + wanted.per_page]
+        found = [{**s.to_dict(), **({"match": m.__dict__} if m else {})} for s, m in rows]
+        self._json(HTTPStatus.OK, found)
+
+    def _trend_data(self, query: dict[str, list[str]]) -> tuple[Any, Any, list[Any]]:
+        import time
+
+        from ._trends import trends
+
+        wanted = trend_query(query)
+        summaries = self.server.listing.summaries(wanted.filters)
+        since = wanted.filters.since_ns
+        assert since is not None  # trends always have a window (24 h unless told)
+        found = trends(summaries, since_ns=since, until_ns=time.time_ns(), group=wanted.group, bucket=wanted.bucket)
+        return wanted, found, summaries
+
+    def _trends(self, query: dict[str, list[str]]) -> None:
+        from ._trend_page import trends_page
+
+        wanted, found, summaries = self._trend_data(query)
+        reached = wanted.filters.limit is not None and len(summaries) >= wanted.filters.limit
+        page = trends_page(found, wanted, source=self.server.source.description, limit_reached=reached)
+        self._html(HTTPStatus.OK, page)
+
+    def _api_trends(self, query: dict[str, list[str]]) -> None:
+        wanted, found, summaries = self._trend_data(query)
+        reached = wanted.filters.limit is not None and len(summaries) >= wanted.filters.limit
+        self._json(
+            HTTPStatus.OK, {"source": self.server.source.description, "limit_reached": reached, **found.to_dict()}
+        )
+
+    def _diff(self, query: dict[str, list[str]]) -> None:
+        from ..replay._diff import diff_sessions
+        from ._diff_page import diff_page
+
+        picked = [p.strip() for p in query.get("pick", []) if p.strip()]
+        a = (query.get("a") or [""])[0].strip() or (picked[0] if picked else "")
+        b = (query.get("b") or [""])[0].strip() or (picked[1] if len(picked) > 1 else "")
+        source = self.server.source
+        if "pick" in query and len(picked) != 2:
+            raise BadRequest(f"tick exactly two sessions to compare, not {len(picked)}")
+        if not a or not b:
+            if a or b:
+                raise BadRequest("give two sessions to compare (A and B)")
+            self._html(HTTPStatus.OK, diff_page(None, a, b, source=source.description))
+            return
+        try:
+            diff = diff_sessions(source.session(a), source.session(b))
+        except SessionNotFoundError as exc:
+            self._failed(HTTPStatus.NOT_FOUND, "No such session", str(exc), False, ("the comparison", "/diff"))
+            return
+        self._html(HTTPStatus.OK, diff_page(diff, a, b, source=source.description))
+
+    def _session(self, ident: str, query: dict[str, list[str]]) -> None:
+        from ..replay.html import nav_html
+
+        wanted = list_query(query)
+        page = self.server.replays.replay(ident, self.server.listing.summaries(wanted.filters))
+        nav = self._neighbours(wanted, page.trace_id, page.session_id)
+        self._send(HTTPStatus.OK, [page.head, nav_html(nav).encode("utf-8"), page.rest], csp=None)
+
+    def _neighbours(self, wanted: ListQuery, trace_id: str, session_id: str) -> list[tuple[str, str]]:
+        before, after, page = self.server.listing.neighbours(wanted, trace_id)
+        params = wanted.params(page=page)
+        links = [("\u2190 Sessions", "/" + (f"?{params}" if params else ""))]
+        back = wanted.params()
+        if before is not None:
+            links.append((f"\u2191 Previous: {before.name}", session_href(before.session_id, back)))
+        if after is not None:
+            links.append((f"\u2193 Next: {after.name}", session_href(after.session_id, back)))
+        links.append(("Compare with\u2026", "/diff?" + urllib.parse.urlencode({"a": session_id})))
+        return links
 
 
 class ViewerServer(ThreadingHTTPServer):
@@ -201,6 +214,8 @@ class ViewerServer(ThreadingHTTPServer):
 
     def __init__(self, source: TraceSource, host: str, port: int) -> None:
         self.source = source
+        self.listing = Listing(source)
+        self.replays = Replays(source)
         if ":" in host:
             self.address_family = socket.AF_INET6
         super().__init__((host, port), _Handler)
