@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent / "cases"))
 
 import _envs
 from _report import footprint, render_markdown, render_text
+from _shapes import shapes
 from _sink import Sink
 from _table import BENCHMARKS, Benchmark, Measure
 
@@ -55,6 +57,7 @@ def _worker_env(measure: Measure, quick: bool, sink: Sink | None) -> dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_OTEL_"))}
     if measure.env is not None:
         env = _envs.offline_env(env)
+        env["BENCH_SHAPES"] = json.dumps(shapes())  # a peer's venv has no agentops_otel to read them from
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["BENCH_QUICK"] = "1" if quick else "0"
     if sink is not None:
