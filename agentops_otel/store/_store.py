@@ -6,7 +6,7 @@ import json
 import os
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -188,72 +188,41 @@ class LocalStore:
         limit: int | None = None,
     ) -> list[SessionSummary]:
         """Sessions newest first; filters combine with AND. `status` is an end state or "open"."""
-        where: list[str] = []
-        args: list[Any] = []
-        if since_ns is not None:
-            where.append("start_ns >= ?")
-            args.append(since_ns)
-        for tag in tags:
-            where.append(  # json_valid first: one garbled tags cell must not fail the whole listing
-                "json_valid(sessions.tags)"
-                " AND EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = ?)"
-            )
-            args.append(tag)
-        if status is not None:
-            canonical = parse_status(status)
-            if canonical == OPEN:
-                where.append("end_state IS NULL")
-            else:
-                where.append("end_state = ?")
-                args.append(canonical)
-        if service is not None:
-            where.append("service = ?")
-            args.append(service)
         if limit is not None and limit < 1:
             raise ConfigurationError(f"limit must be at least 1, not {limit}")
-        sql = (
-            "SELECT trace_id, session_id, name, start_ns, end_ns, end_state, end_state_reason, tags, service,"
-            " root_span_id FROM sessions"
-            + (f" WHERE {' AND '.join(where)}" if where else "")
-            + " ORDER BY start_ns DESC, trace_id"
-            + (" LIMIT ?" if limit is not None else "")
-        )
-        if limit is not None:
-            args.append(limit)
+        where, args = _filters(since_ns, tags, status, service)
         with self._lock, translated_errors(self.path, "listing sessions"):
             if not self._has_schema():
                 return []
-            self._conn.execute("BEGIN")  # one snapshot for the rows and their totals
-            try:
-                rows = self._conn.execute(sql, args).fetchall()
-                totals = {r[0]: (*self._llm_totals(r[0]), self._step_count(r[0], r[-1])) for r in rows}
-            finally:
-                self._conn.execute("COMMIT")
-        return [_summary(row, totals[row[0]]) for row in rows]
+            bound = [*args, limit] if limit is not None else args
+            rows = self._conn.execute(_listing_sql(where, limit is not None), bound).fetchall()
+        return [_summary(row) for row in rows]
 
-    def _llm_totals(self, trace_id: str) -> tuple[Any, ...]:
-        # As in the Session model: our session root is never an LLM step; another instrumentation's
-        # root that is an LLM call stands in for the session and counts. A cost on any other step is one
-        # the application gave (`@tool(cost=...)`): it counts toward the cost, not the calls.
-        return self._conn.execute(
-            "SELECT count(*), total(input_tokens), total(output_tokens), total(cache_read_tokens),"
-            " total(cache_write_tokens), total(reasoning_tokens),"
-            " total(cost_usd) + (SELECT total(cost_usd) FROM spans WHERE trace_id = ?1"
-            "  AND step_kind NOT IN ('llm', 'session') AND cost_usd IS NOT NULL), min(priced)"
-            " FROM spans WHERE trace_id = ?1 AND step_kind = 'llm'",
-            (trace_id,),
-        ).fetchone()  # type: ignore[no-any-return]
-
-    def _step_count(self, trace_id: str, root_span_id: str | None) -> int:
-        # As the model counts steps: every span but the root, and the root too when it is another
-        # instrumentation's step (not a session span of ours, not "other"). Without a root yet, a
-        # span stands in for it and counts.
-        count, root_is_step = self._conn.execute(
-            "SELECT count(*), total(span_id = ? AND step_kind NOT IN ('session', 'other')) FROM spans"
-            " WHERE trace_id = ?",
-            (root_span_id, trace_id),
-        ).fetchone()
-        return int(count) if root_span_id is None else int(count) - 1 + int(root_is_step)
+    def iter_sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+        page: int = 5_000,
+    ) -> Iterator[SessionSummary]:
+        """Every matching session, newest first, read a page at a time (each its own snapshot), so that
+        100,000 sessions are never all in memory. Totals are summed in SQL, one query per page."""
+        where, args = _filters(since_ns, tags, status, service)
+        after: tuple[int, str] | None = None
+        while True:
+            keyset = [*where, "(start_ns < ? OR (start_ns = ? AND trace_id > ?))"] if after else where
+            more = [after[0], after[0], after[1]] if after else []
+            with self._lock, translated_errors(self.path, "listing sessions"):
+                if not self._has_schema():
+                    return
+                rows = self._conn.execute(_listing_sql(keyset, True), [*args, *more, page]).fetchall()
+            for row in rows:
+                yield _summary(row)
+            if len(rows) < page:
+                return
+            after = (rows[-1][3], rows[-1][0])
 
     def find(self, ident: str) -> list[tuple[str, str]]:
         """(trace_id, session_id) of the traces whose session id or trace id is or starts with `ident`.
@@ -313,9 +282,69 @@ def _tags(cell: Any) -> tuple[str, ...]:
     return tuple(str(t) for t in tags) if isinstance(tags, list) else (UNREADABLE,)
 
 
-def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
-    trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, _root = row
-    calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced, steps = totals
+def _filters(
+    since_ns: int | None, tags: Sequence[str], status: str | None, service: str | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE conditions on the sessions table, and their arguments."""
+    where: list[str] = []
+    args: list[Any] = []
+    if since_ns is not None:
+        where.append("start_ns >= ?")
+        args.append(since_ns)
+    for tag in tags:
+        where.append(  # json_valid first: one garbled tags cell must not fail the whole listing
+            "json_valid(sessions.tags) AND EXISTS (SELECT 1 FROM json_each(sessions.tags) WHERE json_each.value = ?)"
+        )
+        args.append(tag)
+    if status is not None:
+        canonical = parse_status(status)
+        if canonical == OPEN:
+            where.append("end_state IS NULL")
+        else:
+            where.append("end_state = ?")
+            args.append(canonical)
+    if service is not None:
+        where.append("service = ?")
+        args.append(service)
+    return where, args
+
+
+# A page of the listing with each session's totals, summed in one pass over the page's spans. As in the
+# Session model: our session root is never an LLM step; another instrumentation's root that is an LLM
+# call stands in for the session and counts. A cost on any other step is one the application gave
+# (`@tool(cost=...)`): it counts toward the cost, not the calls. Steps: every span but the root, and the
+# root too when it is another instrumentation's step (not a session span of ours, not "other");
+# without a root yet, a span stands in for it and counts.
+_LISTING = """
+WITH page AS (
+    SELECT trace_id, session_id, name, start_ns, end_ns, end_state, end_state_reason, tags, service, root_span_id
+    FROM sessions {where} ORDER BY start_ns DESC, trace_id {limit}
+)
+SELECT page.*,
+    total(spans.step_kind = 'llm'),
+    total(CASE WHEN spans.step_kind = 'llm' THEN spans.input_tokens END),
+    total(CASE WHEN spans.step_kind = 'llm' THEN spans.output_tokens END),
+    total(CASE WHEN spans.step_kind = 'llm' THEN spans.cache_read_tokens END),
+    total(CASE WHEN spans.step_kind = 'llm' THEN spans.cache_write_tokens END),
+    total(CASE WHEN spans.step_kind = 'llm' THEN spans.reasoning_tokens END),
+    total(CASE WHEN spans.step_kind != 'session' THEN spans.cost_usd END),
+    min(CASE WHEN spans.step_kind = 'llm' THEN spans.priced END),
+    count(spans.span_id),
+    total(spans.span_id = page.root_span_id AND spans.step_kind NOT IN ('session', 'other'))
+FROM page LEFT JOIN spans ON spans.trace_id = page.trace_id
+GROUP BY page.trace_id
+ORDER BY page.start_ns DESC, page.trace_id
+"""
+
+
+def _listing_sql(where: Sequence[str], limited: bool) -> str:
+    return _LISTING.format(where=f"WHERE {' AND '.join(where)}" if where else "", limit="LIMIT ?" if limited else "")
+
+
+def _summary(row: tuple[Any, ...]) -> SessionSummary:
+    trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, root = row[:10]
+    calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced, spans, root_is_step = row[10:]
+    steps = int(spans) if root is None else int(spans) - 1 + int(root_is_step)
     complete = calls == 0 or bool(all_priced)
     return SessionSummary(
         session_id=session_id,
