@@ -43,7 +43,7 @@ def init_ours(provider: TracerProvider) -> None:
     """Our pipeline on the given provider: no local store, no LLM instrumentation, no OTLP."""
     import agentops_otel
 
-    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=False)
+    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=False, auto_start_session=False)
     join_price_thread()
 
 
@@ -90,5 +90,5 @@ def init_ours_llm(provider: TracerProvider) -> None:
     """Our pipeline with the OpenAI/Anthropic instrumentation on, no local store, no OTLP."""
     import agentops_otel
 
-    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=True)
+    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=True, auto_start_session=False)
     join_price_thread()

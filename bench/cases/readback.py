@@ -22,7 +22,7 @@ def _record_session(path: str, spans: int) -> str:
     import agentops_otel
     from agentops_otel import LLMEvent, record
 
-    provider = agentops_otel.init(store=True, store_path=path, instrument_llm=False)
+    provider = agentops_otel.init(store=True, store_path=path, instrument_llm=False, auto_start_session=False)
     search = agentops_otel.record_tool("search")(lambda query, limit=5: {"hits": ["doc-1", "doc-2"], "q": query})
     lookup = agentops_otel.record_action("lookup_order")(lambda order_id: {"order": order_id, "status": "paid"})
     with agentops_otel.session("replay-bench", tags=["bench"]) as handle:
