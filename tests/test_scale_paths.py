@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from agentops_otel import semconv as sc
 from agentops_otel.cli import main
 from agentops_otel.cost import price_records
 from agentops_otel.errors import SourceError
-from agentops_otel.model import SpanRecord, build_sessions, summarize
+from agentops_otel.model import SpanRecord, Usage, build_sessions, summarize
 from agentops_otel.sources import _jaeger, _otlp_index, _tempo
 from agentops_otel.sources._jaeger import JaegerSource
 from agentops_otel.sources._otlp_file import OtlpFileSource, read_records
@@ -131,18 +132,24 @@ def test_check_rates_every_stored_session_with_totals_summed_in_sql(tmp_path: Pa
     whole = {
         s.session_id: summarize(s) for s in build_sessions(price_records(r for n in range(2_500) for r in _session(n)))
     }
+    # The listing carries every total; the gate's stream what it rates (usage left out, steps unknown).
+    assert {s.session_id: s for s in StoreSource(path).sessions()} == whole
     listed = {s.session_id: s for s in StoreSource(path).iter_sessions()}
-    assert listed == whole
+    assert listed == {k: replace(s, usage=Usage(), steps=None) for k, s in whole.items()}
     code, out = _cli("check", "--source", f"store:{path}", "--since", "7d", "--limit", "2499")
     assert code == 2 and "more than 2499 sessions match" in out
 
 
-def test_the_store_pages_through_sessions_that_start_at_the_same_time(tmp_path: Path) -> None:
-    path = _store(tmp_path, 40, start_ns=NOW - 10**9)  # one start time for all: the keyset's tie-break
-    with LocalStore(path, create=False) as store:
-        paged = list(store.iter_sessions(page=7))
-        assert paged == store.sessions()
-    assert len({s.trace_id for s in paged}) == 40
+def test_the_gates_stream_is_one_snapshot_while_the_store_is_written(tmp_path: Path) -> None:
+    path = _store(tmp_path, 1_500, start_ns=NOW - 10**9)  # more than one fetch, one start time for all
+    seen = []
+    with LocalStore(path, create=False) as reader, LocalStore(path) as writer:
+        for summary in reader.iter_sessions():
+            if not seen:  # the reader's lock is free between fetches: a write here neither blocks nor shows
+                writer.write(price_records(r for n in range(1_500, 1_600) for r in _session(n)))
+            seen.append(summary.session_id)
+        assert sorted(seen) == [f"sess-{n:05d}" for n in range(1_500)]
+        assert len(list(reader.iter_sessions())) == 1_600
 
 
 def _otlp_lines(sessions: list[list[SpanRecord]], per_line: int) -> list[str]:

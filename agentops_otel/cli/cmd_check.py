@@ -25,9 +25,10 @@ It lists the flaky groups (passes and failures) apart from the consistently fail
 trajectory that fails. Each session is read whole, and when more than `--limit` sessions match it stops
 with the reason (exit 2) rather than judge a group on the newest few.
 
-Every session in the window is rated, never a sample: the store sums each session's totals in SQL a page
-at a time, a file is read in one streaming pass, a backend's search is paged through by time windows (or
-the gate stops with the reason, exit 2). `--limit N` is a ceiling: more than N matching is exit 2 too.
+Every session in the window is rated, never a sample: the store sums what the gate rates in SQL in one
+statement read a thousand rows at a time, a file is read in one streaming pass, a backend's search is
+paged through by time windows (or the gate stops with the reason, exit 2). `--limit N` is a ceiling:
+more than N matching is exit 2 too.
 """
 
 from __future__ import annotations

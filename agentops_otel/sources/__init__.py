@@ -48,8 +48,9 @@ class TraceSource(Protocol):
         service: str | None = None,
     ) -> Iterator[SessionSummary]:
         """Every matching session, streamed (what a gate rates: never a truncated sample). The store
-        sums totals in SQL a page at a time, a file is read in one streaming pass, a backend's search
-        is paged through by time windows; one that cannot give them all raises SourceError saying why.
+        sums what the gate rates (end state, cost, LLM calls) in SQL, leaving usage out and steps None;
+        a file is read in one streaming pass, a backend's search is paged through by time windows; one
+        that cannot give them all raises SourceError saying why.
         """
         ...
 

@@ -54,7 +54,7 @@ class StoreSource:
         status: str | None = None,
         service: str | None = None,
     ) -> Iterator[SessionSummary]:
-        """Every matching session, newest first, a page at a time with totals summed in SQL."""
+        """Every matching session, with what the gate rates summed in SQL (LocalStore.iter_sessions)."""
         if not self.exists:
             return
         with self._open() as store:
