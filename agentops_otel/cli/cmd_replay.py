@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import webbrowser
 from pathlib import Path
@@ -42,7 +43,10 @@ def command(
     """Replay one session (its id, trace id, or a unique prefix of either)."""
     session = open_source_or_exit(source_spec).session(session_id)
     if as_json:
-        click.echo(json.dumps(session.to_dict(), indent=2, default=str))
+        # Written as it is encoded: a 100,000-step session's 333 MB of text never held as one string.
+        json.dump(session.to_dict(), sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
     if html_path is not None or open_page:
         from .._links import backend_url
         from ..replay.html import write_html
