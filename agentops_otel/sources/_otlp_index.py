@@ -187,8 +187,8 @@ def save_index(files: list[Path], entries: Iterable[TraceEntry]) -> None:
     }
     temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     try:
-        with temporary.open("w") as file:
-            json.dump(data, file, separators=(",", ":"))
+        # dumps, not dump: json.dump always takes the pure-Python encoder (1.3 s for 100,000 spans' index).
+        temporary.write_text(json.dumps(data, separators=(",", ":")))
         os.replace(temporary, target)
     except OSError as exc:
         _log.debug("no index beside %s: %s", files[0], exc)
