@@ -307,6 +307,31 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         repeat_factor=0.6,
     ),
     Benchmark(
+        "check-scale",
+        "`check` over a store of 100,000 sessions (every one rated, totals summed in SQL), a fresh process",
+        (
+            M("cpu", "scale", "check-store", "check --since 3650d --max-failure-rate 0.05 --json, CPU"),
+            M("peak", "scale", "check-store-peak", "the same, peak RSS (VmHWM)"),
+        ),
+        (T("under 2 s", "<=", 2.0, "cpu", unit="s"), T("under 100 MB", "<=", 100.0, "peak", unit="MB")),
+        repeat_factor=0.4,
+    ),
+    Benchmark(
+        "readers-scale",
+        "streaming readers: a 1,000,000-span OTLP file, a session of 100,000 steps",
+        (
+            M("otlp-file", "scale", "otlp-file", "sessions, check, replay ID on the file: the highest peak"),
+            M("long-session", "scale", "long-session", "replay ID of 100,000 steps: text, --json, --html, peak"),
+            M("long-page", "scale", "long-page", "that HTML page in Chromium: interactive (ready mark)"),
+        ),
+        (
+            T("1M-span file: every command under 500 MB", "<=", 500.0, "otlp-file", unit="MB"),
+            T("100,000 steps: text, HTML, JSON under 300 MB", "<=", 300.0, "long-session", unit="MB"),
+            T("100,000-step page interactive under 2 s", "<=", 2000.0, "long-page", unit="ms"),
+        ),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
         "otlp-reader",
         "OTLP JSON reader end to end: `agentops-otel sessions --source file:` (Collector lines, 100,000 spans)",
         (M("reader", "readback", "otlp-read", "a fresh process: read, price, build, list every session"),),
