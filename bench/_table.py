@@ -338,3 +338,6 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (T(">= 50,000 spans/s", ">=", 50_000, "reader", unit="spans/s"),),
     ),
 )
+
+# `run.py --headline`: the paired run (the claim) and the separate-process hot-path figures beside it.
+HEADLINE = ("paired", "threads", "tool-call", "session", "llm-call", "llm-stream", "cost", "startup", "session-rss")
