@@ -20,6 +20,10 @@ from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CONSTRAINTS = Path(__file__).resolve().parent / "constraints"
+# A peer's install resolves nothing (every package is pinned in its constraints file) and so takes a
+# minute at most; one that still runs past this is given up and skipped with the reason.
+INSTALL_TIMEOUT_S = 300
 CACHE = Path(os.environ.get("AGENTOPS_OTEL_BENCH_CACHE") or Path.home() / ".cache" / "agentops-otel" / "bench")
 
 # A port nothing listens on: every peer endpoint points here, so nothing leaves the machine.
@@ -39,6 +43,10 @@ class EnvSpec:
     requirements: tuple[str, ...]
     version_of: str  # distribution whose version the results table reports
     is_peer: bool
+    constraints: str | None = None  # bench/constraints/NAME.txt: every package of the venv, pinned
+
+    def constraint_pins(self) -> str:
+        return (CONSTRAINTS / self.constraints).read_text() if self.constraints else ""
 
 
 ENVS = {
@@ -51,16 +59,14 @@ ENVS = {
             False,
         ),
         EnvSpec("agentops-otel", (str(ROOT),), "agentops-opentelemetry", False),
-        # AgentOps 0.4.21's exporter breaks on OTLP exporters >= 1.37 (no `_headers`): pin the SDK of its day.
-        EnvSpec(
-            "agentops",
-            ("agentops>=0.4,<0.5", "opentelemetry-sdk~=1.36.0", "opentelemetry-exporter-otlp-proto-http~=1.36.0"),
-            "agentops",
-            True,
-        ),
-        # traceloop-sdk imports httpx without declaring it.
-        EnvSpec("traceloop", ("traceloop-sdk", "httpx"), "traceloop-sdk", True),
-        EnvSpec("openlit", ("openlit",), "openlit", True),
+        # Peers resolve only with pins on this package index (unpinned, pip backtracked for 30 minutes):
+        # each installs from bench/constraints/NAME.txt. AgentOps 0.4.21's exporter breaks on OTLP
+        # exporters >= 1.37 (no `_headers`): the SDK of its day. traceloop-sdk imports httpx without
+        # declaring it; 0.60.0 is its newest whose instrumentations resolve here (0.62 needs
+        # opentelemetry-semantic-conventions-ai 0.5.2, which the index lacks).
+        EnvSpec("agentops", ("agentops==0.4.21",), "agentops", True, "agentops.txt"),
+        EnvSpec("traceloop", ("traceloop-sdk==0.60.0", "httpx"), "traceloop-sdk", True, "traceloop.txt"),
+        EnvSpec("openlit", ("openlit==1.44.0",), "openlit", True, "openlit.txt"),
     )
 }
 
@@ -90,7 +96,7 @@ def ensure(name: str, log: Path | None = None) -> Path:
     spec = ENVS[name]
     path = CACHE / name
     marker = _marker(path)
-    wanted = {"requirements": list(spec.requirements), "revision": _revision(spec)}
+    wanted = {"requirements": list(spec.requirements), "revision": _revision(spec), "pins": spec.constraint_pins()}
     if marker.exists() and {k: json.loads(marker.read_text()).get(k) for k in wanted} == wanted:
         return path
     if path.exists():
@@ -106,14 +112,26 @@ def ensure(name: str, log: Path | None = None) -> Path:
         "install",
         "--quiet",
         "--disable-pip-version-check",
+        "--timeout",
+        "15",
+        *(["--constraint", str(CONSTRAINTS / spec.constraints)] if spec.constraints else []),
         *spec.requirements,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        shutil.rmtree(path, ignore_errors=True)
+        raise EnvUnavailable(
+            f"pip install {' '.join(spec.requirements)} did not finish in {INSTALL_TIMEOUT_S} s (resolving?); "
+            f"update bench/constraints/{spec.constraints}"
+        ) from None
     if log is not None:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(result.stdout + result.stderr)
     if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
+        shutil.rmtree(path, ignore_errors=True)
+        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.startswith("ERROR")]
+        tail = lines[:1] or (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
         raise EnvUnavailable(f"pip install {' '.join(spec.requirements)} failed: {tail[0][:200]}")
     marker.write_text(json.dumps({**wanted, "version": version(path, spec)}))
     return path

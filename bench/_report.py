@@ -53,7 +53,8 @@ def _medians(results: list[Result]) -> dict[str, float | None]:
 
 
 def _baseline_of(bench: Benchmark) -> str | None:
-    return next((t.baseline for t in bench.targets if t.baseline), None)
+    # A ratio of ratios (paired: ours against a peer) names no baseline for the table's ratio column.
+    return next((t.baseline for t in bench.targets if t.baseline and t.kind != "faster>="), None)
 
 
 def _measure_cells(bench: Benchmark, result: Result, medians: dict[str, float | None]) -> tuple[str, str, str]:

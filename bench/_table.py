@@ -47,6 +47,39 @@ T = Target
 
 BENCHMARKS: tuple[Benchmark, ...] = (
     Benchmark(
+        "paired",
+        "per-call cases, subject and baseline batches alternated in one process (the headline)",
+        (
+            M("tool", "paired", "tool", "@record_tool / bare span with the same 6 attributes by set_attribute"),
+            M("action", "paired", "action", "@record_action / bare span with the same 5 attributes"),
+            M("start-attrs", "paired", "start-attributes", "bare span, attributes at start / one by one"),
+            M("session", "paired", "session", "session() + 100 @record_tool / root + 100 bare spans"),
+            M("agentops-tool", "peers", "agentops-paired", "AgentOps 0.4 @tool / bare span in its venv", "agentops"),
+            M("traceloop-tool", "peers", "traceloop-paired", "Traceloop @tool / bare span in its venv", "traceloop"),
+            M("openlit-trace", "peers", "openlit-paired", "OpenLIT @trace / bare span in its venv", "openlit"),
+            M("cost", "paired", "cost", "LLM span through CostProcessor minus without (us added)"),
+            M("off-no-init", "paired", "off-no-init", "@record_tool without init() minus the plain call"),
+            M("off-sampled-out", "paired", "off-sampled-out", "@record_tool sampled out minus the plain call"),
+        ),
+        (
+            T("record_tool <= 1.0x the bare span", "<=", 1.0, "tool", unit="x"),
+            T("record_action <= 1.0x the bare span", "<=", 1.0, "action", unit="x"),
+            T("session of 1+100 steps <= 1.1x", "<=", 1.1, "session", unit="x"),
+            T(">= 2x faster than AgentOps @tool (ratio of ratios)", "faster>=", 2.0, "tool", "agentops-tool"),
+            T(">= 1.5x faster than Traceloop @tool (ratio of ratios)", "faster>=", 1.5, "tool", "traceloop-tool"),
+            T("cost processor <= 10 us per LLM span", "<=", 10.0, "cost", unit="us"),
+            T("no init(): <= 3 us added", "<=", 3.0, "off-no-init", unit="us"),
+            T("sampled out: <= 3 us added", "<=", 3.0, "off-sampled-out", unit="us"),
+        ),
+    ),
+    Benchmark(
+        "threads",
+        "8 threads running sessions of decorated calls: ours / bare SDK calls per second, alternated phases",
+        tuple(M(f"seed-{n}", "threads", f"seed-{n}", f"PYTHONHASHSEED={n}") for n in range(5)),
+        tuple(T(f"seed {n}: >= 0.9x the bare SDK's calls/s", ">=", 0.9, f"seed-{n}", unit="x") for n in range(5)),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
         "tool-call",
         "decorated tool call in a session (arguments and result captured)",
         (
@@ -54,7 +87,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
                 "bare-sdk",
                 "spans",
                 "bare-span",
-                "bare SDK span, 8 attributes by set_attribute, BatchSpanProcessor, dropping exporter",
+                "bare SDK span, our 6 attributes by set_attribute, BatchSpanProcessor, dropping exporter",
             ),
             M("bare-sdk-start-attrs", "spans", "bare-span-start-attributes", "same, attributes passed at span start"),
             M("ours-record_tool", "spans", "ours-tool", "@record_tool in a session, init() on the same provider"),
@@ -90,7 +123,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         "session",
         "session of 1 root + 100 tool steps",
         (
-            M("bare-sdk", "sessions", "bare", "root span + 100 bare SDK spans (8 attributes each)"),
+            M("bare-sdk", "sessions", "bare", "root span + 100 bare SDK spans (our 6 attributes each)"),
             M("ours", "sessions", "ours", "session() + 100 @record_tool calls"),
         ),
         (T("ours / bare SDK <= 1.1", "ratio<=", 1.1, "ours", "bare-sdk"),),
@@ -201,8 +234,8 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     ),
     Benchmark(
         "store-write",
-        "local store write (LocalStoreExporter.export of 512-span batches)",
-        (M("store", "pipeline", "store-write", "spans handed to the exporter, SQLite WAL file"),),
+        "local store write (LocalStoreProcessor.on_end of every span, then a flush)",
+        (M("store", "pipeline", "store-write", "the processor's queue, writer thread and SQLite (WAL), CPU"),),
         (T(">= 20,000 spans/s", ">=", 20_000, "store", unit="spans/s"),),
     ),
     Benchmark(
@@ -246,10 +279,10 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     ),
     Benchmark(
         "replay",
-        "replay of a 10,000-span session read from the store",
+        "`agentops-otel replay ID` of a 10,000-span session in the store, a fresh process (CPU)",
         (
-            M("text", "readback", "replay-text", "store -> Session -> render_timeline"),
-            M("html", "readback", "replay-html", "store -> Session -> HTML page"),
+            M("text", "readback", "replay-text", "replay ID: the terminal timeline"),
+            M("html", "readback", "replay-html", "replay ID --html OUT"),
         ),
         (T("text <= 1 s", "<=", 1.0, "text", unit="s"), T("HTML <= 2 s", "<=", 2.0, "html", unit="s")),
         repeat_factor=0.6,
@@ -274,9 +307,37 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         repeat_factor=0.6,
     ),
     Benchmark(
+        "check-scale",
+        "`check` over a store of 100,000 sessions (every one rated, totals summed in SQL), a fresh process",
+        (
+            M("cpu", "scale", "check-store", "check --since 3650d --max-failure-rate 0.05 --json, CPU"),
+            M("peak", "scale", "check-store-peak", "the same, peak RSS (VmHWM)"),
+        ),
+        (T("under 2 s", "<=", 2.0, "cpu", unit="s"), T("under 100 MB", "<=", 100.0, "peak", unit="MB")),
+        repeat_factor=0.4,
+    ),
+    Benchmark(
+        "readers-scale",
+        "streaming readers: a 1,000,000-span OTLP file, a session of 100,000 steps",
+        (
+            M("otlp-file", "scale", "otlp-file", "sessions, check, replay ID on the file: the highest peak"),
+            M("long-session", "scale", "long-session", "replay ID of 100,000 steps: text, --json, --html, peak"),
+            M("long-page", "scale", "long-page", "that HTML page in Chromium: interactive (ready mark)"),
+        ),
+        (
+            T("1M-span file: every command under 500 MB", "<=", 500.0, "otlp-file", unit="MB"),
+            T("100,000 steps: text, HTML, JSON under 300 MB", "<=", 300.0, "long-session", unit="MB"),
+            T("100,000-step page interactive under 2 s", "<=", 2000.0, "long-page", unit="ms"),
+        ),
+        repeat_factor=0.2,
+    ),
+    Benchmark(
         "otlp-reader",
-        "OTLP JSON reader (Collector file exporter format, 20,000 spans)",
-        (M("reader", "readback", "otlp-read", "file -> SpanRecords"),),
+        "OTLP JSON reader end to end: `agentops-otel sessions --source file:` (Collector lines, 100,000 spans)",
+        (M("reader", "readback", "otlp-read", "a fresh process: read, price, build, list every session"),),
         (T(">= 50,000 spans/s", ">=", 50_000, "reader", unit="spans/s"),),
     ),
 )
+
+# `run.py --headline`: the paired run (the claim) and the separate-process hot-path figures beside it.
+HEADLINE = ("paired", "threads", "tool-call", "session", "llm-call", "llm-stream", "cost", "startup", "session-rss")

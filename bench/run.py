@@ -4,6 +4,7 @@
     python bench/run.py --quick          # one short repetition of each: proves the suite works
     python bench/run.py --peers          # also AgentOps 0.4, Traceloop and OpenLIT, in their own venvs
     python bench/run.py --only tool-call --only startup --repeat 9
+    python bench/run.py --headline --peers --repeat 3   # the paired run and the hot path (~10 minutes)
     python bench/run.py --markdown bench/results.md --json results.json
 
 Every measurement is a fresh process; repetitions are interleaved so that drift on a shared machine
@@ -26,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent / "cases"))
 
 import _envs
 from _report import footprint, render_markdown, render_text
+from _shapes import shapes
 from _sink import Sink
-from _table import BENCHMARKS, Benchmark, Measure
+from _table import BENCHMARKS, HEADLINE, Benchmark, Measure
 
 CASES = Path(__file__).resolve().parent / "cases"
 TIMEOUT_S = 600
@@ -55,6 +58,7 @@ def _worker_env(measure: Measure, quick: bool, sink: Sink | None) -> dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "AGENTOPS_OTEL_"))}
     if measure.env is not None:
         env = _envs.offline_env(env)
+        env["BENCH_SHAPES"] = json.dumps(shapes())  # a peer's venv has no agentops_otel to read them from
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["BENCH_QUICK"] = "1" if quick else "0"
     if sink is not None:
@@ -167,13 +171,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one short run of each case (CI smoke)")
     parser.add_argument("--peers", action="store_true", help="also measure AgentOps, Traceloop, OpenLIT")
     parser.add_argument("--only", action="append", choices=names, metavar="NAME", help=", ".join(names))
+    parser.add_argument(
+        "--headline",
+        action="store_true",
+        help="the paired measures and threads, with the separate-process hot-path cases beside them: "
+        + ", ".join(HEADLINE),
+    )
     parser.add_argument("--repeat", type=int, default=5, help="fresh processes per measure (default 5)")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
     parser.add_argument("--markdown", type=Path, help="also write a markdown results table here")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be >= 1")
-    selected = args.only or [n for n in names if n != "footprint" or not args.quick]
+    selected = [*(args.only or ()), *(HEADLINE if args.headline else ())] or [
+        n for n in names if n != "footprint" or not args.quick
+    ]
     started = time.monotonic()
     info = machine()
     print(" | ".join(f"{k} {v}" for k, v in info.items()), flush=True)

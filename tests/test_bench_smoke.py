@@ -15,8 +15,8 @@ sys.path.insert(0, str(BENCH))
 from _report import judge  # noqa: E402
 from _table import BENCHMARKS, Target  # noqa: E402
 
-# One benchmark per worker script the project's venv runs: spans, sessions, pipeline, readback.
-SMOKE = ("tool-call", "session", "cost", "otlp-reader")
+# One benchmark per worker script the project's venv runs: paired, spans, sessions, pipeline, readback.
+SMOKE = ("paired", "tool-call", "session", "cost", "otlp-reader")
 
 
 def _run(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:

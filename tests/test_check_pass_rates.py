@@ -168,8 +168,10 @@ def test_a_group_is_never_judged_on_a_sample_cut_short(recorded: dict[str, str])
         code, text = _cli(command, "--source", recorded["store"], "--group-by", "test", "--limit", "10")
         assert code == 2, text
         assert text.startswith("error: more than 10 sessions match in store:") and "raise --limit" in text
-    code, _ = _cli("check", "--source", recorded["store"], "--limit", "10")  # ungrouped: the old note, not an error
-    assert code == 0
+    # Ungrouped, --limit is a ceiling too: never a sample.
+    code, text = _cli("check", "--source", recorded["store"], "--limit", "10")
+    assert code == 2 and text.startswith("error: more than 10 sessions match in store:"), text
+    assert _cli("check", "--source", recorded["store"])[0] == 0  # without --limit: every session rated
 
 
 def test_trajectories_lists_each_path_with_its_rate_cost_duration_and_departure(recorded: dict[str, str]) -> None:

@@ -132,6 +132,17 @@ def test_a_long_session_keeps_every_step_line_and_the_failure_without_javascript
     assert fallback.count("<noscript>") == fallback.count("</noscript>")
 
 
+def test_past_the_step_budget_the_plain_list_keeps_the_failing_step_and_says_what_it_left_out(monkeypatch):
+    from agentops_otel.replay import _fallback as fallback_module
+
+    monkeypatch.setattr(fallback_module, "STEP_BUDGET", 150)
+    fallback = _fallback(render_html(many_steps(400)))
+    assert fallback.count('class="s ') == 151  # the first 150 in tree order, and the failing step
+    assert 'id="step-150"' in fallback and 'id="step-151"' not in fallback
+    assert "caused the failure" in fallback.split('id="step-401"', 1)[1]
+    assert "The last 250 of 401 steps are listed with JavaScript only" in fallback
+
+
 @pytest.mark.parametrize(
     ("end_state", "reason", "note"),
     [

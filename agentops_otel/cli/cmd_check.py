@@ -24,12 +24,17 @@ is under `--min-pass-rate`, or when its runs took more than `--max-trajectories`
 It lists the flaky groups (passes and failures) apart from the consistently failing ones, with the
 trajectory that fails. Each session is read whole, and when more than `--limit` sessions match it stops
 with the reason (exit 2) rather than judge a group on the newest few.
+
+Every session in the window is rated, never a sample: the store sums what the gate rates in SQL in one
+statement read a thousand rows at a time, a file is read in one streaming pass, a backend's search is
+paged through by time windows (or the gate stops with the reason, exit 2). `--limit N` is a ceiling:
+more than N matching is exit 2 too.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +42,7 @@ from typing import Any
 import click
 
 from .._stats import DEFAULT_CONFIDENCE
+from ..errors import ConfigurationError
 from ..gate import (
     GROUP_BY,
     STATS,
@@ -50,6 +56,8 @@ from ..gate import (
 )
 from ..model import SessionSummary, summarize
 from ._common import MAX_LIMIT, SINCE, FiniteFloatRange, open_source_or_exit, source_option, user_errors
+
+GROUPED_LIMIT = 1000  # whole sessions read for pass rates when --limit is not given
 
 # The pass rates' confidence level, the same option on `check` and `trajectories`.
 confidence_option = click.option(
@@ -69,7 +77,10 @@ confidence_option = click.option(
 @click.option("--tag", "tags", multiple=True, help="Only sessions with this tag (repeat: all must match).")
 @click.option("--service", default=None, help="Only sessions of this service.name.")
 @click.option(
-    "--limit", default=1000, show_default=True, type=click.IntRange(1, MAX_LIMIT), help="Newest sessions read."
+    "--limit",
+    type=click.IntRange(1, MAX_LIMIT),
+    help="Stop (exit 2) when more sessions than this match (default: rate them all; grouped: "
+    f"{GROUPED_LIMIT}, as each is read whole).",
 )
 @click.option("--max-failure-rate", type=FiniteFloatRange(0, 1), help="Breach above this share of failed sessions.")
 @click.option("--max-cost", type=FiniteFloatRange(min=0), help="Breach above this cost in USD (see --cost-stat).")
@@ -100,7 +111,7 @@ def command(
     since: int,
     tags: tuple[str, ...],
     service: str | None,
-    limit: int,
+    limit: int | None,
     max_failure_rate: float | None,
     max_cost: float | None,
     cost_stat: str,
@@ -117,12 +128,25 @@ def command(
     """Gate CI on recent sessions: exit 1 when a threshold is breached, 2 on usage or source errors."""
     opened = open_source_or_exit(source_spec)
     grouped: GroupedRates | None = None
+    thresholds = {
+        "max_failure_rate": max_failure_rate,
+        "max_cost": max_cost,
+        "cost_stat": cost_stat,
+        "max_llm_calls": max_llm_calls,
+        "llm_calls_stat": llm_calls_stat,
+        "allow_unpriced": allow_unpriced,
+    }
     with user_errors():
         if min_pass_rate is None and group_by is None and max_trajectories is None:
-            sessions = opened.sessions(since_ns=since, tags=list(tags), service=service, limit=limit)
+            # Every session in the window, streamed: only each one's cost and call count are kept.
+            stream = opened.iter_sessions(since_ns=since, tags=list(tags), service=service)
+            counted = _Counted(stream, limit, opened.description)
+            rows = measure(counted, **thresholds)  # type: ignore[arg-type]
         else:  # every session whole (steps for trajectories), never a truncated sample
-            whole = read_sessions(opened, since_ns=since, tags=tags, service=service, limit=limit)
-            sessions = [summarize(s) for s in reversed(whole)]
+            cap = limit if limit is not None else GROUPED_LIMIT
+            whole = read_sessions(opened, since_ns=since, tags=tags, service=service, limit=cap)
+            counted = _Counted(iter(summarize(s) for s in reversed(whole)), None, opened.description)
+            rows = measure(counted, **thresholds)  # type: ignore[arg-type]
             grouped = measure_groups(
                 whole,
                 by=group_by,
@@ -130,34 +154,22 @@ def command(
                 max_trajectories=max_trajectories,
                 confidence=confidence,
             )
-    rows = measure(
-        sessions,
-        max_failure_rate=max_failure_rate,
-        max_cost=max_cost,
-        cost_stat=cost_stat,
-        max_llm_calls=max_llm_calls,
-        llm_calls_stat=llm_calls_stat,
-        allow_unpriced=allow_unpriced,
-    )
-    enough = len(sessions) >= min_sessions
+    enough = counted.count >= min_sessions
     rated = grouped is None or _groups_ok(grouped, min_pass_rate, max_trajectories)
     ok = enough and all(r.ok for r in rows) and rated
     window = _window(since, tags, service)
     if as_json:
-        # Grouped, more than --limit matching is an error: the limit was never what cut the sessions read.
-        data = _as_json(opened.description, window, sessions, rows, enough, ok, limit + (grouped is not None))
+        data = _as_json(opened.description, window, counted, rows, enough, ok)
         if grouped is not None:
             data["pass_rates"] = _groups_json(grouped, min_pass_rate, max_trajectories, confidence)
         click.echo(json.dumps(data, indent=2))
     else:
-        click.echo(f"{len(sessions)} sessions from {opened.description} ({window})")
-        if grouped is None and len(sessions) >= limit:
-            click.echo(f"note: only the newest {limit} sessions were read (raise --limit to read more)")
+        click.echo(f"{counted.count} sessions from {opened.description} ({window})")
         click.echo(render_table(rows))
         if grouped is not None:
             click.echo(render_groups(grouped))
         if not enough:
-            click.echo(f"FAILED: {len(sessions)} sessions matched, --min-sessions is {min_sessions}")
+            click.echo(f"FAILED: {counted.count} sessions matched, --min-sessions is {min_sessions}")
         else:
             click.echo("ok: every threshold holds" if ok else "FAILED: a threshold is breached")
     click.get_current_context().exit(0 if ok else 1)
@@ -171,22 +183,41 @@ def _window(since_ns: int, tags: Sequence[str], service: str | None) -> str:
     return ", ".join(parts)
 
 
+class _Counted:
+    """The sessions as they stream past, counted; more than `limit` of them is a ConfigurationError."""
+
+    def __init__(self, sessions: Iterator[SessionSummary], limit: int | None, description: str) -> None:
+        self._sessions, self._limit, self._description = sessions, limit, description
+        self.count = self.unpriced = 0
+
+    def __iter__(self) -> Iterator[SessionSummary]:
+        for session in self._sessions:
+            self.count += 1
+            if self._limit is not None and self.count > self._limit:
+                raise ConfigurationError(
+                    f"more than {self._limit} sessions match in {self._description}: the gate rates every "
+                    "session it is asked about, never the newest few; raise --limit (or leave it out), or "
+                    "narrow --since, --tag or --service"
+                )
+            self.unpriced += session.cost is None or not session.cost_complete
+            yield session
+
+
 def _as_json(
     description: str,
     window: str,
-    sessions: Sequence[SessionSummary],
+    counted: _Counted,
     rows: Sequence[Measure],
     enough: bool,
     ok: bool,
-    limit: int,
 ) -> dict[str, Any]:
     return {
         "source": description,
         "window": window,
-        "sessions": len(sessions),
+        "sessions": counted.count,
         "enough_sessions": enough,
-        "limit_reached": len(sessions) >= limit,
-        "unpriced_sessions": sum(1 for s in sessions if s.cost is None or not s.cost_complete),
+        "limit_reached": False,  # never: more than --limit matching stops the gate (exit 2)
+        "unpriced_sessions": counted.unpriced,
         "checks": [asdict(r) for r in rows],
         "ok": ok,
     }

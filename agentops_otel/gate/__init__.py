@@ -12,7 +12,7 @@ LLM call that could not be priced has no known cost: the cost check then fails a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .._format import usd
@@ -35,7 +35,7 @@ class Measure:
 
 
 def measure(
-    sessions: Sequence[SessionSummary],
+    sessions: Iterable[SessionSummary],
     *,
     max_failure_rate: float | None,
     max_cost: float | None,
@@ -44,22 +44,32 @@ def measure(
     llm_calls_stat: str,
     allow_unpriced: bool,
 ) -> list[Measure]:
+    """The rows for `sessions`, read once: any iterable (a source's stream of 100,000 sessions keeps
+    only each one's cost and call count in memory)."""
+    count = ended = failed = 0
+    priced: list[float] = []
+    calls: list[float] = []
+    for s in sessions:
+        count += 1
+        if s.end_ns is not None or s.end_state is not None:
+            ended += 1
+            failed += s.failed
+        if s.cost is not None and s.cost_complete:
+            priced.append(s.cost)
+        calls.append(float(s.llm_calls))
     rows = []
-    ended = [s for s in sessions if s.end_ns is not None or s.end_state is not None]
-    failed = sum(1 for s in ended if s.failed)
-    rate = failed / len(ended) if ended else None
-    open_note = f", {len(sessions) - len(ended)} still open (not rated)" if len(ended) < len(sessions) else ""
+    rate = failed / ended if ended else None
+    open_note = f", {count - ended} still open (not rated)" if ended < count else ""
     rows.append(
         Measure(
             "failure rate",
             rate,
             max_failure_rate,
             max_failure_rate is None or (rate is not None and rate <= max_failure_rate),
-            f"{failed} failed of {len(ended)} ended{open_note}",
+            f"{failed} failed of {ended} ended{open_note}",
         )
     )
-    priced = [s.cost for s in sessions if s.cost is not None and s.cost_complete]
-    unpriced = len(sessions) - len(priced)
+    unpriced = count - len(priced)
     cost = statistic(priced, cost_stat) if priced else None
     cost_metric = "total cost" if cost_stat == "total" else f"cost per session ({cost_stat})"
     if unpriced and not allow_unpriced:
@@ -71,7 +81,6 @@ def measure(
         detail = f"{len(priced)} priced sessions" + (f", {unpriced} unpriced left out" if unpriced else "")
         ok = max_cost is None or cost is None or cost <= max_cost
         rows.append(Measure(cost_metric, cost, max_cost, ok, detail))
-    calls = [float(s.llm_calls) for s in sessions]
     llm = statistic(calls, llm_calls_stat) if calls else None
     rows.append(
         Measure(

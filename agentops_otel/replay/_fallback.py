@@ -8,7 +8,9 @@ tasks; nesting is the steps' order and their indentation (`--d`), so a chunk can
 Everything is escaped here. A chat input shows
 only the messages the previous LLM call did not already send. The page's data holds every input and
 output too, so past `CONTENT_BUDGET` characters of them (sessions of thousands of steps) the plain
-list keeps each step's line and error, the failing step's content, and says where it stopped.
+list keeps each step's line and error, the failing step's content, and says where it stopped. Past
+`STEP_BUDGET` steps it lists only the failing step: 100,000 step lines (17 MB of <noscript> text that
+Chromium tokenizes even with scripts on) held the page's ready mark back by 0.6 s.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ._text import duration_text, failure_note, json_in_string, offset_text, sta
 from ._traceback import fold_traceback
 
 CONTENT_BUDGET = 1_200_000
+STEP_BUDGET = 20_000
 CHUNK = 64 * 1024
 _MAX_INDENT = 40  # deeper steps are indented no further (their number of levels is shown)
 _KIND_LABELS = {"llm": "LLM", "tool": "Tool", "action": "Action", "agent": "Agent", "error": "Error"}
@@ -149,6 +152,7 @@ class _Steps:
         self.chats = _Chats()
         self.spent = 0
         self.stopped_at: int | None = None
+        self.steps_cut = 0  # steps past STEP_BUDGET, listed with JavaScript only
 
     def item(self, number: int, step: Step, level: int) -> str:
         parts = [_line(number, step, level)]
@@ -232,8 +236,12 @@ def _tree_order(session: Session) -> Iterator[tuple[int, int]]:
 def _chunks(session: Session, items: _Steps) -> Iterator[str]:
     chunk: list[str] = []
     size = 0
-    for index, level in _tree_order(session):
-        item = items.item(index + 1, session.steps[index], level)
+    for listed, (index, level) in enumerate(_tree_order(session)):
+        step = session.steps[index]
+        if listed >= STEP_BUDGET and step is not items.failing:
+            items.steps_cut += 1
+            continue
+        item = items.item(index + 1, step, level)
         chunk.append(item)
         size += len(item)
         if size >= CHUNK:
@@ -253,8 +261,13 @@ def render_fallback(session: Session) -> str:
             f" From step {items.stopped_at} on, inputs and outputs are shown with JavaScript only (and for the"
             " failing step): the page holds them once, in its data."
         )
+    if items.steps_cut:
+        note += (
+            f" The last {items.steps_cut:,} of {len(session.steps):,} steps are listed with JavaScript only (but for"
+            " the failing step); `agentops-otel replay ID` prints every one."
+        )
     head = f'<noscript><div id="fallback">{_header(session)}<p class="q">{_text(note)}</p></div></noscript>'
     return head + "".join(f'<noscript><div class="steps">{c}</div></noscript>' for c in chunks)
 
 
-__all__ = ["CONTENT_BUDGET", "render_fallback"]
+__all__ = ["CONTENT_BUDGET", "STEP_BUDGET", "render_fallback"]

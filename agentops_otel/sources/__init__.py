@@ -13,7 +13,7 @@ Session model from them. Pick one with a spec string (the CLI's `--source`, or A
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from .._config import ENV_SOURCE, store_path
@@ -37,6 +37,21 @@ class TraceSource(Protocol):
         limit: int | None = None,
     ) -> list[SessionSummary]:
         """Recent sessions, newest first."""
+        ...
+
+    def iter_sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+    ) -> Iterator[SessionSummary]:
+        """Every matching session, streamed (what a gate rates: never a truncated sample). The store
+        sums what the gate rates (end state, cost, LLM calls) in SQL, leaving usage out and steps None;
+        a file is read in one streaming pass, a backend's search is paged through by time windows; one
+        that cannot give them all raises SourceError saying why.
+        """
         ...
 
     def session(self, ident: str) -> Session:

@@ -25,9 +25,11 @@ from ._json_stream import object_items
 from ._limits import Limits
 from ._otlp_json import ShapeError, as_int, as_time, hex_id, records_from_document, span_kind, status_code
 from ._select import matches, newest_first, pick
+from ._windows import every_item
 
 DEFAULT_LOOKBACK_NS = 7 * 24 * 3600 * 10**9
 DEFAULT_LIMIT = 100
+PAGE = 100  # traces asked of one search when every session is read (`iter_sessions`)
 # Jaeger flattens array attributes to JSON text; these are the ones our model reads as arrays.
 _ARRAY_ATTRIBUTES = frozenset(
     {
@@ -205,10 +207,16 @@ class JaegerSource:
         return [str(n) for n in names or () if not str(n).startswith("jaeger")]
 
     def _search(
-        self, service: str, since_ns: int | None, limit: int, attributes: dict[str, str]
+        self,
+        service: str,
+        since_ns: int | None,
+        limit: int,
+        attributes: dict[str, str],
+        end_ns: int | None = None,
     ) -> Iterator[list[SpanRecord]]:
         now_ns = time.time_ns()
         start_ns = since_ns if since_ns is not None else now_ns - DEFAULT_LOOKBACK_NS
+        end_ns = end_ns if end_ns is not None else now_ns + 60 * 10**9
         if self.v3:
 
             def rfc3339(ns: int) -> str:
@@ -217,7 +225,7 @@ class JaegerSource:
             query = {
                 "query.service_name": service,
                 "query.start_time_min": rfc3339(start_ns),
-                "query.start_time_max": rfc3339(now_ns + 60 * 10**9),
+                "query.start_time_max": rfc3339(end_ns),
                 "query.num_traces": limit,
                 "query.attributes": json.dumps(attributes) if attributes else None,
             }
@@ -225,7 +233,7 @@ class JaegerSource:
         query = {
             "service": service,
             "start": start_ns // 1000,
-            "end": (now_ns + 60 * 10**9) // 1000,
+            "end": end_ns // 1000,
             "limit": limit,
             "tags": json.dumps(attributes) if attributes else None,
         }
@@ -256,6 +264,40 @@ class JaegerSource:
             (s for s in found.values() if matches(s, since_ns=since_ns, tags=tags, status=status, service=service)),
             limit,
         )
+
+    def iter_sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+    ) -> Iterator[SessionSummary]:
+        """Every matching session: each service's search paged through by time windows (`_windows`),
+        or a SourceError saying why not all could be read."""
+        start = since_ns if since_ns is not None else time.time_ns() - DEFAULT_LOOKBACK_NS
+        end = time.time_ns() + 60 * 10**9
+        seen: set[str] = set()
+        for name in [service] if service else self._services():
+
+            def search(lo: int, hi: int, page: int, name: str = name) -> list[list[SpanRecord]]:
+                return list(self._search(name, lo, page, {}, end_ns=hi))
+
+            for records in every_item(
+                search,
+                start // 1000 * 1000,
+                end,
+                page=PAGE,
+                tick_ns=1000,
+                key=lambda r: r[0].trace_id,
+                where=self.description,
+            ):
+                if records[0].trace_id in seen:  # a trace with spans of two services
+                    continue
+                seen.add(records[0].trace_id)
+                summary = summarize(build_session(price_records(records)))
+                if matches(summary, since_ns=since_ns, tags=tags, status=status, service=service):
+                    yield summary
 
     def _by_trace_id(self, ident: str) -> Session | None:
         try:

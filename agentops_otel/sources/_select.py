@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from .._states import status_of
 from ..errors import SessionNotFoundError
-from ..model import Session, SessionSummary
+from ..model import SessionSummary
 
 
 def matches(
@@ -31,7 +32,18 @@ def newest_first(summaries: Iterable[SessionSummary], limit: int | None) -> list
     return ordered if limit is None else ordered[: max(limit, 0)]
 
 
-def pick(sessions: Iterable[Session], ident: str, where: str) -> Session:
+class _Identified(Protocol):
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def trace_id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
+
+
+def pick(sessions: Iterable[T], ident: str, where: str) -> T:
     """The one session whose session id or trace id is `ident`, else the one it is a unique prefix of."""
     wanted = ident.strip()
     if not wanted:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .._config import store_path
 from ..cost import price_records
@@ -45,6 +45,20 @@ class StoreSource:
             return []
         with self._open() as store:
             return store.sessions(since_ns=since_ns, tags=tags, status=status, service=service, limit=limit)
+
+    def iter_sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+    ) -> Iterator[SessionSummary]:
+        """Every matching session, with what the gate rates summed in SQL (LocalStore.iter_sessions)."""
+        if not self.exists:
+            return
+        with self._open() as store:
+            yield from store.iter_sessions(since_ns=since_ns, tags=tags, status=status, service=service)
 
     def session(self, ident: str) -> Session:
         if not self.exists:

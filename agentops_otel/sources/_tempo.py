@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import semconv as sc
@@ -21,9 +21,11 @@ from ._http import build_url, get_json
 from ._limits import Limits
 from ._otlp_json import ShapeError, hex_id, records_from_document
 from ._select import matches, newest_first, pick
+from ._windows import every_item
 
 DEFAULT_LOOKBACK_S = 7 * 24 * 3600
 DEFAULT_LIMIT = 100
+PAGE = 100  # traces asked of one search when every session is read (`iter_sessions`)
 
 
 def traceql(session_id: str | None = None, end_state: str | None = None, service: str | None = None) -> str:
@@ -79,10 +81,11 @@ class TempoSource:
                 return records or None
         return None
 
-    def _search(self, q: str, since_ns: int | None, limit: int) -> list[Session]:
+    def _search(self, q: str, since_ns: int | None, limit: int, end_s: int | None = None) -> list[Session]:
         now = int(time.time())
         start = since_ns // 10**9 if since_ns is not None else now - DEFAULT_LOOKBACK_S
-        url = build_url(self.base, "/api/search", {"q": q, "limit": limit, "start": start, "end": now + 60})
+        end = end_s if end_s is not None else now + 60
+        url = build_url(self.base, "/api/search", {"q": q, "limit": limit, "start": start, "end": end})
         doc = get_json(url, self.limits)
         if doc is None:
             raise SourceError(f"{url}: HTTP 404; is {self.base} a Tempo URL (its search API answers /api/search)?")
@@ -115,6 +118,36 @@ class TempoSource:
             (s for s in summaries if matches(s, since_ns=since_ns, tags=tags, status=status, service=service)),
             limit,
         )
+
+    def iter_sessions(
+        self,
+        *,
+        since_ns: int | None = None,
+        tags: Sequence[str] = (),
+        status: str | None = None,
+        service: str | None = None,
+    ) -> Iterator[SessionSummary]:
+        """Every matching session: the search paged through by time windows of whole seconds
+        (`_windows`), or a SourceError saying why not all could be read."""
+        q = traceql(end_state=status, service=service)
+        start_s = since_ns // 10**9 if since_ns is not None else int(time.time()) - DEFAULT_LOOKBACK_S
+        end_s = int(time.time()) + 60
+
+        def search(lo: int, hi: int, page: int) -> list[Session]:
+            return self._search(q, lo, page, end_s=hi // 10**9)
+
+        for session in every_item(
+            search,
+            start_s * 10**9,
+            end_s * 10**9,
+            page=PAGE,
+            tick_ns=10**9,
+            key=lambda s: s.trace_id,
+            where=self.description,
+        ):
+            summary = summarize(session)
+            if matches(summary, since_ns=since_ns, tags=tags, status=status, service=service):
+                yield summary
 
     def session(self, ident: str) -> Session:
         ident = ident.strip()

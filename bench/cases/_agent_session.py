@@ -27,7 +27,9 @@ def record_session(path: str, steps: int) -> str:
     import agentops_otel as ao
     from agentops_otel import LLMEvent, record
 
-    provider = ao.init(store=True, store_path=path, instrument_llm=False, service_name="page-bench")
+    provider = ao.init(
+        store=True, store_path=path, instrument_llm=False, service_name="page-bench", auto_start_session=False
+    )
 
     @ao.tool("search_docs")
     def search_docs(query: str, limit: int = 3) -> dict[str, Any]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from _harness import search
+from _harness import TOOL_ARGS, TOOL_KWARGS, search
+from _shapes import shapes
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from agentops_otel import semconv as sc
+PRICE_THREAD = "agentops-otel-prices"  # _pipeline.py names the thread that loads genai-prices' tables
 
 
 class DropExporter(SpanExporter):
@@ -18,9 +20,12 @@ class DropExporter(SpanExporter):
 
     def __init__(self) -> None:
         self.count = 0
+        self.keys: dict[str, frozenset[str]] = {}  # span name -> attribute keys of the last one seen
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         self.count += len(spans)
+        for span in spans[-4:]:
+            self.keys[span.name] = frozenset(span.attributes or ())
         return SpanExportResult.SUCCESS
 
     def shutdown(self) -> None:
@@ -38,54 +43,52 @@ def init_ours(provider: TracerProvider) -> None:
     """Our pipeline on the given provider: no local store, no LLM instrumentation, no OTLP."""
     import agentops_otel
 
-    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=False)
+    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=False, auto_start_session=False)
+    join_price_thread()
 
 
-def bare_tool_call(tracer: Any, session_id: str) -> Callable[[], Any]:
-    """What a hand-instrumented tool call costs: a current span, 8 attributes by set_attribute,
-    arguments and result serialised as JSON."""
-    query, limit = "refund policy for duplicate charges", 5
-
-    def call() -> Any:
-        with tracer.start_as_current_span("execute_tool search") as span:
-            span.set_attribute(sc.SESSION_ID, session_id)
-            span.set_attribute(sc.AGENTOPS_SPAN_TYPE, "tool")
-            span.set_attribute(sc.GEN_AI_OPERATION_NAME, "execute_tool")
-            span.set_attribute(sc.GEN_AI_TOOL_NAME, "search")
-            span.set_attribute(sc.GEN_AI_TOOL_TYPE, "function")
-            span.set_attribute(sc.GEN_AI_TOOL_DESCRIPTION, "search the help centre")
-            span.set_attribute(sc.GEN_AI_TOOL_CALL_ARGUMENTS, json.dumps({"query": query, "limit": limit}))
-            result = search(query, limit=limit)
-            span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, json.dumps(result))
-            return result
-
-    return call
-
-
-def bare_tool_call_start_attributes(tracer: Any, session_id: str) -> Callable[[], Any]:
-    """The same span with its attributes passed at start (one dict instead of 8 calls)."""
-    query, limit = "refund policy for duplicate charges", 5
+def bare_call(tracer: Any, session_id: str, shape: dict[str, Any], *, at_start: bool = False) -> Callable[[], Any]:
+    """What a hand-instrumented call costs: a current span with exactly the attributes our decorator
+    records (`_shapes`), arguments and result serialised as JSON; set one by one by set_attribute, or
+    (`at_start`) all but the result passed to start_span at once."""
+    query, limit = TOOL_ARGS[0], TOOL_KWARGS["limit"]
+    name, static = shape["name"], dict(shape["static"])
+    arguments, result_key, session_key = shape["arguments"], shape["result"], shape["session_id"]
 
     def call() -> Any:
-        attrs = {
-            sc.SESSION_ID: session_id,
-            sc.AGENTOPS_SPAN_TYPE: "tool",
-            sc.GEN_AI_OPERATION_NAME: "execute_tool",
-            sc.GEN_AI_TOOL_NAME: "search",
-            sc.GEN_AI_TOOL_TYPE: "function",
-            sc.GEN_AI_TOOL_DESCRIPTION: "search the help centre",
-            sc.GEN_AI_TOOL_CALL_ARGUMENTS: json.dumps({"query": query, "limit": limit}),
-        }
-        with tracer.start_as_current_span("execute_tool search", attributes=attrs) as span:
+        with tracer.start_as_current_span(name) as span:
+            span.set_attribute(session_key, session_id)
+            for key, value in static.items():
+                span.set_attribute(key, value)
+            span.set_attribute(arguments, json.dumps({"query": query, "limit": limit}))
             result = search(query, limit=limit)
-            span.set_attribute(sc.GEN_AI_TOOL_CALL_RESULT, json.dumps(result))
+            span.set_attribute(result_key, json.dumps(result))
             return result
 
-    return call
+    def call_at_start() -> Any:
+        attrs = {session_key: session_id, **static, arguments: json.dumps({"query": query, "limit": limit})}
+        with tracer.start_as_current_span(name, attributes=attrs) as span:
+            result = search(query, limit=limit)
+            span.set_attribute(result_key, json.dumps(result))
+            return result
+
+    return call_at_start if at_start else call
+
+
+def bare_tool_call(tracer: Any, session_id: str, *, at_start: bool = False) -> Callable[[], Any]:
+    return bare_call(tracer, session_id, shapes()["tool"], at_start=at_start)
+
+
+def join_price_thread() -> None:
+    """Wait for the price tables init() loads on a background thread: its CPU is start-up, not calls."""
+    for thread in threading.enumerate():
+        if thread.name == PRICE_THREAD:
+            thread.join(timeout=60)
 
 
 def init_ours_llm(provider: TracerProvider) -> None:
     """Our pipeline with the OpenAI/Anthropic instrumentation on, no local store, no OTLP."""
     import agentops_otel
 
-    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=True)
+    agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=True, auto_start_session=False)
+    join_price_thread()

@@ -14,10 +14,11 @@ import os  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from typing import Any  # noqa: E402
 
-from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call, run_variant, scaled, search, skip  # noqa: E402
+from _harness import TOOL_ARGS, TOOL_KWARGS, emit, per_call, run_variant, scaled, search, skip, timed  # noqa: E402
 
 ON_CALLS, ON_BATCHES = scaled(2_000, 300), scaled(7, 3)
 OFF_CALLS, OFF_BATCHES = scaled(20_000, 5_000), scaled(7, 3)
+PAIRED_CALLS, PAIRED_ROUNDS = scaled(2_000, 300), scaled(9, 3)
 SINK = os.environ.get("BENCH_SINK", "")
 
 
@@ -49,6 +50,25 @@ def _per_call(call: Callable[[], Any], calls: int, batches: int) -> None:
     emit(**per_call(call, calls, batches), unit="us/call")
 
 
+def _paired(peer: Callable[[int], tuple[int, int]]) -> None:
+    """The peer's batches alternated with bare SDK spans of our tool span's shape, on a provider of
+    their own in this venv (the peer's OpenTelemetry version): the peer's own baseline."""
+    import uuid
+
+    from _harness import alternate
+    from _otel import bare_tool_call, dropping_provider
+
+    provider, _ = dropping_provider()
+    tracer = provider.get_tracer("bench")
+    bare = bare_tool_call(tracer, str(uuid.uuid4()))
+
+    def baseline(calls: int) -> tuple[int, int]:
+        with tracer.start_as_current_span("session bench"):
+            return timed(bare, calls)
+
+    emit(**alternate(peer, baseline, PAIRED_CALLS, PAIRED_ROUNDS), unit="x")
+
+
 def _flush_and_report() -> None:
     from opentelemetry import trace
 
@@ -75,7 +95,7 @@ def _pricing_file() -> str:
 # AgentOps 0.4
 
 
-def agentops_tool() -> None:
+def _agentops() -> Callable[[], Any]:
     import agentops
     from agentops.sdk.decorators import tool
     from opentelemetry import trace
@@ -84,9 +104,31 @@ def agentops_tool() -> None:
     if not _swap_exporters(trace.get_tracer_provider()):
         skip("could not find AgentOps' span exporter to replace")
     decorated = tool(name="search")(search)
+    return lambda: decorated(*TOOL_ARGS, **TOOL_KWARGS)
+
+
+def agentops_tool() -> None:
+    import agentops
+
+    call = _agentops()
     session = agentops.start_trace("bench")
-    _per_call(lambda: decorated(*TOOL_ARGS, **TOOL_KWARGS), ON_CALLS, ON_BATCHES)
+    _per_call(call, ON_CALLS, ON_BATCHES)
     agentops.end_trace(session)
+
+
+def agentops_paired() -> None:
+    import agentops
+
+    call = _agentops()
+
+    def batch(calls: int) -> tuple[int, int]:
+        trace = agentops.start_trace("bench")
+        try:
+            return timed(call, calls)
+        finally:
+            agentops.end_trace(trace)
+
+    _paired(batch)
 
 
 def agentops_off() -> None:
@@ -109,15 +151,35 @@ def agentops_startup() -> None:
 # Traceloop
 
 
-def traceloop_tool() -> None:
-    from opentelemetry import trace
+def _traceloop() -> Callable[[], Any]:
     from traceloop.sdk import Traceloop
     from traceloop.sdk.decorators import tool
 
     Traceloop.init(app_name="bench", exporter=_drop_exporter(), telemetry_enabled=False, disable_batch=False)
     decorated = tool(name="search")(search)
+    return lambda: decorated(*TOOL_ARGS, **TOOL_KWARGS)
+
+
+def _in_global_root(call: Callable[[], Any]) -> Callable[[int], tuple[int, int]]:
+    from opentelemetry import trace
+
+    def batch(calls: int) -> tuple[int, int]:
+        with trace.get_tracer("bench").start_as_current_span("session"):
+            return timed(call, calls)
+
+    return batch
+
+
+def traceloop_tool() -> None:
+    from opentelemetry import trace
+
+    call = _traceloop()
     with trace.get_tracer("bench").start_as_current_span("session"):
-        _per_call(lambda: decorated(*TOOL_ARGS, **TOOL_KWARGS), ON_CALLS, ON_BATCHES)
+        _per_call(call, ON_CALLS, ON_BATCHES)
+
+
+def traceloop_paired() -> None:
+    _paired(_in_global_root(_traceloop()))
 
 
 def traceloop_off() -> None:
@@ -140,7 +202,7 @@ def traceloop_startup() -> None:
 # OpenLIT
 
 
-def openlit_trace() -> None:
+def _openlit() -> Callable[[], Any]:
     import openlit
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
@@ -151,8 +213,19 @@ def openlit_trace() -> None:
     trace.set_tracer_provider(provider)
     openlit.init(application_name="bench", disable_metrics=True, pricing_json=_pricing_file())
     decorated = openlit.trace(search)
+    return lambda: decorated(*TOOL_ARGS, **TOOL_KWARGS)
+
+
+def openlit_trace() -> None:
+    from opentelemetry import trace
+
+    call = _openlit()
     with trace.get_tracer("bench").start_as_current_span("session"):
-        _per_call(lambda: decorated(*TOOL_ARGS, **TOOL_KWARGS), ON_CALLS, ON_BATCHES)
+        _per_call(call, ON_CALLS, ON_BATCHES)
+
+
+def openlit_paired() -> None:
+    _paired(_in_global_root(_openlit()))
 
 
 def openlit_startup() -> None:
@@ -168,12 +241,15 @@ if __name__ == "__main__":
     run_variant(
         {
             "agentops-tool": agentops_tool,
+            "agentops-paired": agentops_paired,
             "agentops-off": agentops_off,
             "agentops-startup": agentops_startup,
             "traceloop-tool": traceloop_tool,
+            "traceloop-paired": traceloop_paired,
             "traceloop-off": traceloop_off,
             "traceloop-startup": traceloop_startup,
             "openlit-trace": openlit_trace,
+            "openlit-paired": openlit_paired,
             "openlit-startup": openlit_startup,
         }
     )

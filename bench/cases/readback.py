@@ -1,21 +1,20 @@
-"""Reading sessions back: replay of a 10,000-span session from the local store (text and HTML), and
-the OTLP JSON reader's rate on a Collector-style file.
+"""Reading sessions back through the CLI, as a user runs it: `replay ID` of a 10,000-span session
+from the local store (text and HTML), and `sessions --source file:` over a Collector-style OTLP file.
 
-Values: CPU seconds for store -> Session -> rendered output; spans read per CPU second (`wall`: the
-same in wall time).
+Values: CPU seconds of the fresh process (wait4; interpreter start-up included); spans per CPU
+second (`wall`: the same in wall time); `peak_mb`: the process's own peak RSS (VmHWM).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import time
 from typing import Any
 
-from _harness import emit, run_variant, scaled
+from _harness import emit, run_cli, run_variant, scaled
 
 SESSION_SPANS = scaled(10_000, 1_000)
-OTLP_LINES, OTLP_SPANS_PER_LINE = scaled(20, 4), 1_000
+OTLP_LINES, OTLP_SPANS_PER_LINE = scaled(100, 4), 1_000
 
 
 def _record_session(path: str, spans: int) -> str:
@@ -23,7 +22,7 @@ def _record_session(path: str, spans: int) -> str:
     import agentops_otel
     from agentops_otel import LLMEvent, record
 
-    provider = agentops_otel.init(store=True, store_path=path, instrument_llm=False)
+    provider = agentops_otel.init(store=True, store_path=path, instrument_llm=False, auto_start_session=False)
     search = agentops_otel.record_tool("search")(lambda query, limit=5: {"hits": ["doc-1", "doc-2"], "q": query})
     lookup = agentops_otel.record_action("lookup_order")(lambda order_id: {"order": order_id, "status": "paid"})
     with agentops_otel.session("replay-bench", tags=["bench"]) as handle:
@@ -45,32 +44,24 @@ def _record_session(path: str, spans: int) -> str:
 
 
 def replay(kind: str) -> None:
-    from agentops_otel.sources._store import StoreSource
-
+    """`agentops-otel replay ID` (text, or `--html`) in a fresh process, as a user runs it."""
     path = os.path.join(os.getcwd(), "replay.db")
     session_id = _record_session(path, SESSION_SPANS)
-    start, wall = time.process_time(), time.perf_counter()
-    session = StoreSource(path).session(session_id)
-    loaded = time.process_time()
-    if kind == "text":
-        from agentops_otel.replay import render_timeline
-
-        output = render_timeline(session)
-    else:
-        from agentops_otel.replay.html import render_html
-
-        output = render_html(session)
-    done, wall = time.process_time(), time.perf_counter() - wall
-    if len(session.steps) < SESSION_SPANS - 1:
-        raise SystemExit(f"the store returned {len(session.steps)} steps of {SESSION_SPANS - 1}")
+    out = os.path.join(os.getcwd(), "replay.out")
+    args = ["replay", session_id, "--source", f"store:{path}", "--width", "120"]
+    if kind == "html":
+        args += ["--html", os.path.join(os.getcwd(), "replay.html")]
+    ran = run_cli(args, out)
+    if ran["returncode"] != 0:
+        raise SystemExit(f"replay exited {ran['returncode']}: {ran['stderr']}")
+    output = os.path.join(os.getcwd(), "replay.html") if kind == "html" else out
     emit(
-        value=done - start,
+        value=round(ran["cpu_s"], 3),
         unit="s",
-        wall=round(wall, 3),
-        load_s=round(loaded - start, 3),
-        render_s=round(done - loaded, 3),
+        wall=round(ran["wall_s"], 3),
+        peak_mb=round(ran["peak_mb"], 1),
         spans=SESSION_SPANS,
-        output_kb=len(output) // 1024,
+        output_kb=os.path.getsize(output) // 1024,
     )
 
 
@@ -127,19 +118,29 @@ def _otlp_line(line: int) -> str:
 
 
 def otlp_read() -> None:
-    from agentops_otel.sources._otlp_file import read_records
-
+    """`agentops-otel sessions --source file:...` over a Collector-style file, end to end in a fresh
+    process (reading, pricing, building and listing every session): spans per CPU second."""
     path = os.path.join(os.getcwd(), "traces.jsonl")
     with open(path, "w") as file:
         for line in range(OTLP_LINES):
             file.write(_otlp_line(line) + "\n")
-    cpu, wall = time.process_time(), time.perf_counter()
-    records = read_records(path)
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    out = os.path.join(os.getcwd(), "sessions.json")
+    ran = run_cli(["sessions", "--source", f"file:{path}", "--limit", "1000000", "--json"], out)
+    if ran["returncode"] != 0:
+        raise SystemExit(f"sessions exited {ran['returncode']}: {ran['stderr']}")
+    with open(out) as file:
+        listed = json.load(file)
     expected = OTLP_LINES * OTLP_SPANS_PER_LINE
-    if len(records) != expected:
-        raise SystemExit(f"read {len(records)} spans of {expected}")
-    emit(value=expected / cpu, unit="spans/s", wall=round(expected / wall), spans=expected)
+    steps = sum(s["steps"] + 1 for s in listed)
+    if len(listed) != OTLP_LINES or steps != expected:
+        raise SystemExit(f"listed {len(listed)} sessions and {steps} spans, expected {OTLP_LINES} and {expected}")
+    emit(
+        value=round(expected / ran["cpu_s"]),
+        unit="spans/s",
+        wall=round(expected / ran["wall_s"]),
+        spans=expected,
+        peak_mb=round(ran["peak_mb"], 1),
+    )
 
 
 if __name__ == "__main__":

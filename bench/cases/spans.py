@@ -33,12 +33,12 @@ def bare_span() -> None:
 
 
 def bare_span_start_attributes() -> None:
-    from _otel import bare_tool_call_start_attributes, dropping_provider
+    from _otel import bare_tool_call, dropping_provider
 
     provider, _ = dropping_provider()
     tracer = provider.get_tracer("bench")
     with tracer.start_as_current_span("session"):
-        _on(bare_tool_call_start_attributes(tracer, "5b0e3c9e-5f3c-4f6e-9d55-0c0ffee00000"))
+        _on(bare_tool_call(tracer, "5b0e3c9e-5f3c-4f6e-9d55-0c0ffee00000", at_start=True))
     provider.shutdown()
 
 

@@ -44,7 +44,7 @@ def ours_otlp() -> None:
     os.environ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf"
     import agentops_otel
 
-    provider = agentops_otel.init(store=False)
+    provider = agentops_otel.init(store=False, auto_start_session=False)
     with agentops_otel.session("bench"):
         pass
     provider.force_flush()
@@ -56,7 +56,7 @@ def ours_store() -> None:
     os.environ["AGENTOPS_OTEL_STORE_PATH"] = os.path.join(os.getcwd(), "startup.db")
     import agentops_otel
 
-    provider = agentops_otel.init()
+    provider = agentops_otel.init(auto_start_session=False)
     with agentops_otel.session("bench"):
         pass
     provider.force_flush()
