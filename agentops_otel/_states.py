@@ -96,8 +96,9 @@ def derived_end_state(explicit: Any, ended: bool, status_code: str, failed_child
     """The end state of a session root: the recorded one, else from the root's status and its steps.
 
     None while the root is open. A root without an end state of ours (another instrumentation's) is
-    Fail when its status is ERROR or a step directly under it failed, Success when its status is OK,
-    else Indeterminate.
+    Fail when its status is ERROR or a step right under it failed (`failed_child`: looking through
+    chains and turns that did not fail; the OpenAI Agents SDK under OpenInference leaves its root OK
+    while its agent's span is ERROR), Success when its status is OK, else Indeterminate.
     """
     if explicit:
         return str(explicit)

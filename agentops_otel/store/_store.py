@@ -35,11 +35,21 @@ WHERE trace_id = ? AND (? OR root_span_id IS NULL OR root_span_id = ?)
 """
 # Traces of other instrumentations carry no end state: a failed direct child of the root fails them, as
 # `_states.derived_end_state` says (a test checks the store against the model on the same traces).
+# As `model._failure.failed_at_top`: a span right under the root failed, looking through the spans
+# that only group steps (step kind 'other': chains, turns) and did not fail themselves.
 _DERIVE_FAIL = """
 UPDATE sessions SET end_state = 'Fail'
-WHERE trace_id = ? AND end_state_explicit = 0 AND end_ns IS NOT NULL AND end_state IS NOT 'Fail'
-  AND EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = sessions.trace_id
-              AND spans.parent_span_id = sessions.root_span_id AND spans.failed = 1)
+WHERE trace_id = ?1 AND end_state_explicit = 0 AND end_ns IS NOT NULL AND end_state IS NOT 'Fail'
+  AND EXISTS (
+    WITH RECURSIVE top(span_id, step_kind, failed) AS (
+      SELECT span_id, step_kind, failed FROM spans WHERE trace_id = ?1
+        AND parent_span_id = (SELECT root_span_id FROM sessions WHERE trace_id = ?1)
+      UNION
+      SELECT spans.span_id, spans.step_kind, spans.failed FROM spans JOIN top ON spans.parent_span_id = top.span_id
+      WHERE spans.trace_id = ?1 AND top.step_kind = 'other' AND top.failed = 0
+    )
+    SELECT 1 FROM top WHERE failed = 1
+  )
 """
 _FIND_ROOT = f"""
 SELECT {", ".join(RECORD_COLUMNS)} FROM spans
@@ -173,7 +183,7 @@ class LocalStore:
             root = from_row(found) if found else None
         if root is not None:
             conn.execute(_SET_ROOT, _root_values(root))
-        if root is not None or any(row[_FAILED] for _, row in items):
+        if root is not None or any(row[_FAILED] or row[_STEP_KIND] == "other" for _, row in items):
             conn.execute(_DERIVE_FAIL, (trace_id,))
 
     # Reading
