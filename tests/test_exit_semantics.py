@@ -5,6 +5,7 @@ the store."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -95,6 +96,17 @@ def test_an_uncaught_exception_ends_the_session_fail_and_the_applications_hook_s
 
         session = build_session(store.trace(listed.trace_id))
     assert session.failing_step.name == "lookup" and session.failing_step.params == {"order_id": None}
+    shown = subprocess.run(
+        [sys.executable, "-m", "agentops_otel.cli", "replay", listed.session_id, "--json"],
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    failure = json.loads(shown.stdout)["failure"]
+    assert failure["span_id"] == session.failing_step.span_id and failure["error"] == "LookupError: no order id"
+    handled = [s for s in json.loads(shown.stdout)["steps"] if s["handled"]]
+    assert handled == [] and failure["cause_chain"][0]["text"] == "order_id=None"
 
 
 def test_an_uncaught_exception_in_a_thread_ends_that_threads_session_fail(tmp_path: Path):

@@ -229,3 +229,37 @@ def test_an_ok_openinference_root_over_a_failed_agent_reads_fail_everywhere(tmp_
     assert session.end_state == "Fail" == listed.end_state
     assert session.failing_step.name == "get_weather"
     assert session.handled_errors == []
+
+
+def test_the_page_the_timeline_and_json_say_which_error_was_handled_and_which_caused_it():
+    from agentops_otel.replay import render_timeline
+    from agentops_otel.replay.html import render_html
+    from tests.test_html_render import _data
+
+    with pytest.raises(RuntimeError), agentops.session("refund") as handle:
+        researcher("refunds")
+        billing(42)
+    session = handle.get()
+    data = _data(render_html(session))
+    names = [data["values"][n] for n in data["steps"]["name"]]
+    marks = dict(zip(names, data["steps"]["mark"], strict=True))
+    assert marks == {"researcher": 0, "search": 3, "billing": 1, "charge": 2}  # handled, error, cause
+    why = data["session"]["why"]
+    assert why[0] == ["amount=42", names.index("charge")]  # the chain's links point at their steps
+    assert data["session"]["failure_note"].startswith(f"Caused by step {names.index('charge') + 1} (tool charge)")
+    text = render_timeline(session, width=120)
+    assert "Handled error: TimeoutError: search backend timed out" in text
+    assert text.count("<- caused the failure") == 1 and "Why it failed: Step 4 (tool charge)" in text
+
+
+def test_the_page_says_why_there_is_no_step_to_jump_to():
+    from agentops_otel.replay.html import render_html
+    from tests.test_html_render import _data
+
+    agentops.start_session()
+    researcher("x")
+    session = agentops.end_session("Fail", end_state_reason="mail server rejected the reply")
+    facts = _data(render_html(session))["session"]
+    assert facts["failing"] is None and facts["end_state_reason"] == "mail server rejected the reply"
+    assert facts["failure_note"] == "No step to jump to. Ended Fail by the application: mail server rejected the reply."
+    assert facts["why"] == []

@@ -135,7 +135,7 @@ def test_a_long_session_keeps_every_step_line_and_the_failure_without_javascript
 @pytest.mark.parametrize(
     ("end_state", "reason", "note"),
     [
-        ("Fail", "timed out", "No step recorded an error: the session was ended as Fail with the reason 'timed out'."),
+        ("Fail", "timed out", "No step to jump to. Ended Fail by the application: timed out."),
         ("Success", None, "Nothing failed: the session succeeded."),
         (None, None, "Still running: no step has failed so far."),
         ("Indeterminate", "exit", "No step failed; the session ended Indeterminate (exit)."),

@@ -171,7 +171,7 @@ def _from_llm(session: _Session, llm: Step, name: str, value: Any, links: list[C
                     (call_id and earlier.attributes.get(sc.GEN_AI_TOOL_CALL_ID) == call_id)
                     or _holds(earlier.returns, name, value, session.budget)
                 ):
-                    links.append(session.link(f"returned by {session.label(earlier)}, in its input", earlier))
+                    links.append(session.link(f"from its input, returned by {session.label(earlier)}", earlier))
                     return
             links.append(session.link("from a tool result in its input that no step recorded", None))
             return
