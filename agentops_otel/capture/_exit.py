@@ -7,8 +7,9 @@ one deadline (AGENTOPS_OTEL_EXIT_TIMEOUT, else the OTLP timeout), and session en
   AgentOps ends them (Ctrl-C: Indeterminate), then the application's own hook runs. In a thread
   (`threading.excepthook`), the sessions current in that thread.
 - SIGTERM and SIGHUP (CI runners, Kubernetes, `timeout`, `pool.terminate()`): open sessions end
-  Indeterminate, "terminated by SIGTERM", everything is flushed within the deadline, then the process
-  dies of the signal as it would have without us. A handler the application set before `init()` is
+  Indeterminate, "terminated by SIGTERM", marked crashed (readers show them Crashed and `check`
+  counts them failed), everything is flushed within the deadline, then the process dies of the
+  signal as it would have without us. A handler the application set before `init()` is
   chained to instead (we flush first and leave its sessions to it); one set after `init()` replaces
   ours, as it should. Handlers are set from the main thread only; SIG_IGN (nohup) is left alone.
 - Worker processes of every multiprocessing start method (fork, spawn, forkserver): a session
@@ -95,23 +96,23 @@ def session_ended() -> None:
         pipeline.flush_soon()
 
 
-def _end_open_sessions(reason: str = EXIT_REASON) -> None:
+def _end_open_sessions(reason: str = EXIT_REASON, crashed: bool = False) -> None:
     from ._sessions import end_all_sessions
 
-    end_all_sessions("Indeterminate", reason)
+    end_all_sessions("Indeterminate", reason, crashed=crashed)
 
 
-def end_recording(reason: str = EXIT_REASON, *, keep_current: bool = False) -> None:
-    """End open sessions as Indeterminate with `reason`, then deliver everything within the exit
-    deadline. `keep_current`: spans recorded after this (a late exit hook) still go to our exporters,
-    which write them at once or keep them on disk for the next run."""
+def end_recording(reason: str = EXIT_REASON, *, keep_current: bool = False, crashed: bool = False) -> None:
+    """End open sessions as Indeterminate with `reason` (`crashed`: the process dies of a signal), then
+    deliver everything within the exit deadline. `keep_current`: spans recorded after this (a late exit
+    hook) still go to our exporters, which write them at once or keep them on disk for the next run."""
     global _ending
     with _pipeline._lock:
         if _pipeline.current_pipeline() is None:
             return
         _ending = True
         try:
-            _end_open_sessions(reason)
+            _end_open_sessions(reason, crashed)
             _pipeline.close(keep_current=keep_current)
         finally:
             _ending = False
@@ -244,7 +245,7 @@ def _on_signal(signum: int, frame: Any) -> None:
             else:
                 _exited = True
                 name = signal.Signals(signum).name
-                _bounded(lambda: end_recording(f"terminated by {name}", keep_current=True))
+                _bounded(lambda: end_recording(f"terminated by {name}", keep_current=True, crashed=True))
         finally:
             _handling = False
     if chained:

@@ -27,7 +27,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, Span, SpanContext, Status, StatusCode
 
-from .. import _exceptions, _pipeline, _states
+from .. import _exceptions, _liveness, _pipeline, _states
 from .. import semconv as sc
 from .._context import SESSION_ID_KEY
 from .._internal import internal_error
@@ -126,6 +126,7 @@ class SessionHandle(AgentOpsSession):
         attrs: dict[str, Any] = {k: attribute_value(k, v) for k, v in attributes.items() if k != "user_id"}
         if attributes.get("user_id") is not None:  # session(user_id=...): upstream `user.id`, which Langfuse reads
             attrs[sc.USER_ID] = str(attributes["user_id"])
+        attrs.update(_liveness.writer_identity())  # so that a reader can tell a crashed writer
         attrs.update(
             {
                 sc.SESSION_ID: self.session_id,
@@ -204,20 +205,21 @@ class SessionHandle(AgentOpsSession):
         end_state_reason: str | None = None,
         *,
         error: BaseException | None = None,
+        crashed: bool = False,
     ) -> None:
         """End this session without reading it back.
 
         Any end state is accepted: AgentOps' spellings map onto Success / Fail / Indeterminate, and one
         we do not know ends the session Indeterminate, keeping what was given (logged once). `error`
         is the exception that ended it; ended Fail while an exception is being handled (`except ...:
-        end_session("Fail", str(e))`), that one is.
+        end_session("Fail", str(e))`), that one is. `crashed`: the process is dying (a signal).
         """
         state, reason, given = _ended_as(end_state, end_state_reason)
         if error is None and state == _states.FAIL:
             error = sys.exc_info()[1]
         with self._lock:
             if self.end_state is None:
-                self._finish(state, reason, given, error)
+                self._finish(state, reason, given, error, crashed)
         _scope.leave(self)
 
     def close_after(self, exc: BaseException | None) -> None:
@@ -225,7 +227,7 @@ class SessionHandle(AgentOpsSession):
         state, reason = ended_by(exc)
         self.close(state, reason, error=exc if state != _states.SUCCESS else None)
 
-    def _finish(self, state: str, reason: str | None, given: str | None, error: Any) -> None:
+    def _finish(self, state: str, reason: str | None, given: str | None, error: Any, crashed: bool) -> None:
         if reason is not None:
             reason = _pipeline.current_settings().redactor.text(str(reason))
         span = self.span
@@ -235,6 +237,8 @@ class SessionHandle(AgentOpsSession):
             attrs[sc.AGENTOPS_SESSION_END_STATE_REASON] = str(reason)
         if given is not None:
             attrs[sc.AGENTOPS_SESSION_END_STATE_GIVEN] = given
+        if crashed:
+            attrs[sc.AGENTOPS_SESSION_CRASHED] = True
         if isinstance(error, BaseException):
             try:
                 attrs.update(_exceptions.ending_attributes(error))

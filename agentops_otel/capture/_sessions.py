@@ -89,12 +89,13 @@ def end_all_sessions(
     end_state_reason: str | None = None,
     *,
     error: BaseException | None = None,
+    crashed: bool = False,
 ) -> None:
     """End every open session of the process (AgentOps semantics). The session init() started by itself
     is left out while nothing was recorded in it: there is nothing to end. `error`: the exception that
-    ended them."""
+    ended them; `crashed`: the process is dying of a signal."""
     for handle in _scope.open_handles():
-        handle.close(end_state, end_state_reason, error=error)
+        handle.close(end_state, end_state_reason, error=error, crashed=crashed)
 
 
 def get_session(session_id: Any = None) -> Any:

@@ -3,7 +3,8 @@
 `get_session()`, the pytest plugin, the replay renderers, `check` and `diff` all read this model,
 so what a test asserts is exactly what the replay shows. Build it with `build_sessions(records)`.
 The model is pure data: it does no I/O and knows no settings. `url` is filled in by whoever builds
-a session for a user (the links layer), and is None otherwise.
+a session for a user (the links layer), and is None otherwise; `crash` by a reader that found the
+open session's writer gone (`_liveness.judged`).
 
 Which step caused a failure, and which errors were handled, is decided once when the session is
 built (`model._failure`); `failure` adds where the failing argument came from (`model._provenance`).
@@ -34,6 +35,7 @@ class Session:
     steps: tuple[Step, ...]
     spans: tuple[SpanRecord, ...]
     url: str | None = None  # a link that opens this session's replay, when the builder knows one
+    crash: str | None = None  # why a reader holds this open session crashed (its writer is gone)
     attribution: Attribution = NOTHING  # the failing step and the handled errors (build_session)
     top_failed: bool | None = None  # a step right under the root failed (build_session: `failed_at_top`)
 
@@ -76,16 +78,20 @@ class Session:
 
     @property
     def end_state(self) -> str | None:
-        """ "Success", "Fail" or "Indeterminate"; None while the session is still open."""
+        """ "Success", "Fail", "Indeterminate" or "Crashed" (the process died before it ended: see
+        `_states`); None while the session is still open."""
         return _states.derived_end_state(
             self.root.attributes.get(sc.AGENTOPS_SESSION_END_STATE),
             not self.is_open,
             self.root.status_code,
             self.top_failed if self.top_failed is not None else any(s.failed for s in self.steps if s.depth == 1),
+            crashed=self.crash is not None or self.root.attributes.get(sc.AGENTOPS_SESSION_CRASHED) is True,
         )
 
     @property
     def end_state_reason(self) -> str | None:
+        if self.crash is not None and self.is_open:
+            return self.crash
         reason = self.root.attributes.get(sc.AGENTOPS_SESSION_END_STATE_REASON)
         if reason:
             return str(reason)

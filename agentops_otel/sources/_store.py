@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
+from .. import _liveness
 from .._config import store_path
 from ..cost import price_records
 from ..errors import SessionNotFoundError
@@ -47,6 +48,9 @@ class StoreSource:
             return store.sessions(since_ns=since_ns, tags=tags, status=status, service=service, limit=limit)
 
     def session(self, ident: str) -> Session:
+        return _liveness.judged(self._session(ident))
+
+    def _session(self, ident: str) -> Session:
         if not self.exists:
             raise SessionNotFoundError(
                 f"no session {ident!r}: no sessions recorded yet in {self.path} "

@@ -10,8 +10,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import _liveness
 from .. import semconv as sc
-from .._states import OPEN, derived_end_state, parse_status
+from .._states import CRASHED, OPEN, derived_end_state, parse_status
 from ..errors import ConfigurationError
 from ..model import SessionSummary, SpanRecord, Usage
 from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, UNREADABLE, from_row, to_row
@@ -80,7 +81,8 @@ def _root_values(root: SpanRecord) -> tuple[Any, ...]:
     attrs = root.attributes
     explicit = attrs.get(sc.AGENTOPS_SESSION_END_STATE)
     # From the root alone; a failed step under a root without an end state is applied by _DERIVE_FAIL.
-    end_state = derived_end_state(explicit, root.end_ns is not None, root.status_code)
+    crashed = attrs.get(sc.AGENTOPS_SESSION_CRASHED) is True
+    end_state = derived_end_state(explicit, root.end_ns is not None, root.status_code, crashed=crashed)
     reason = attrs.get(sc.AGENTOPS_SESSION_END_STATE_REASON) or root.status_message
     return (
         root.span_id,
@@ -212,7 +214,9 @@ class LocalStore:
         if status is not None:
             canonical = parse_status(status)
             if canonical == OPEN:
-                where.append("end_state IS NULL")
+                where.append("end_state IS NULL")  # less those whose writer is gone (below)
+            elif canonical == CRASHED:  # killed by a signal, or open with its writer gone (below)
+                where.append("(end_state = 'Crashed' OR end_state IS NULL)")
             else:
                 where.append("end_state = ?")
                 args.append(canonical)
@@ -237,9 +241,23 @@ class LocalStore:
             try:
                 rows = self._conn.execute(sql, args).fetchall()
                 totals = {r[0]: (*self._llm_totals(r[0]), self._step_count(r[0], r[-1])) for r in rows}
+                crashes = {r[0]: self._crash(r[0], r[-1]) for r in rows if r[5] is None}
             finally:
                 self._conn.execute("COMMIT")
-        return [_summary(row, totals[row[0]]) for row in rows]
+        listed = [_summary(row, totals[row[0]], crashes.get(row[0])) for row in rows]
+        if status is not None and parse_status(status) in (OPEN, CRASHED):
+            listed = [s for s in listed if (s.end_state == CRASHED) == (parse_status(status) == CRASHED)]
+        return listed
+
+    def _crash(self, trace_id: str, root_span_id: str | None) -> str | None:
+        """Why an open session is crashed (its writer, named on its root, is gone or long silent), or None."""
+        sql = f"SELECT {', '.join(RECORD_COLUMNS)} FROM spans WHERE trace_id = ? AND span_id = ?"
+        root = self._conn.execute(sql, (trace_id, root_span_id)).fetchone() if root_span_id else None
+        attributes = from_row(root).attributes if root else {}
+        (last,) = self._conn.execute(
+            "SELECT max(max(start_ns, coalesce(end_ns, 0))) FROM spans WHERE trace_id = ?", (trace_id,)
+        ).fetchone()
+        return _liveness.crash_reason(attributes, last)
 
     def _llm_totals(self, trace_id: str) -> tuple[Any, ...]:
         # As in the Session model: our session root is never an LLM step; another instrumentation's
@@ -323,8 +341,10 @@ def _tags(cell: Any) -> tuple[str, ...]:
     return tuple(str(t) for t in tags) if isinstance(tags, list) else (UNREADABLE,)
 
 
-def _summary(row: tuple[Any, ...], totals: tuple[Any, ...]) -> SessionSummary:
+def _summary(row: tuple[Any, ...], totals: tuple[Any, ...], crash: str | None = None) -> SessionSummary:
     trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, _root = row
+    if crash is not None:  # open, and its writer is gone
+        end_state, reason = CRASHED, crash
     calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced, steps = totals
     complete = calls == 0 or bool(all_priced)
     return SessionSummary(
