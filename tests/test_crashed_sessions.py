@@ -16,6 +16,7 @@ import pytest
 
 from agentops_otel import _liveness
 from agentops_otel.store import LocalStore
+from tests.test_cause_chain import _cli
 from tests.test_exit_lifecycle import env_for
 
 AGENT = """
@@ -53,16 +54,6 @@ def _killed(tmp_path: Path, signum: int) -> None:
     process.send_signal(signum)
     process.communicate(timeout=60)
     assert process.returncode == -signum
-
-
-def _cli(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "agentops_otel.cli", *args],
-        env=env_for(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 @pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])

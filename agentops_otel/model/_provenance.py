@@ -20,7 +20,9 @@ from typing import Any
 
 from .. import _kinds
 from .. import semconv as sc
-from ._steps import Step
+from ._steps import Step, decode_content
+
+_decoded = decode_content  # JSON text held in an attribute: its value, else the text
 
 _NODE_BUDGET = 200_000  # values looked at in all, so a session of 10,000 large steps stays quick
 _MISSING = object()
@@ -129,15 +131,6 @@ def _tool_calls(step: Step) -> Iterator[tuple[Any, Any, Any]]:
         function = item.get("function")
         if isinstance(function, dict) and "name" in function:
             yield item.get("id"), function.get("name"), _decoded(function.get("arguments"))
-
-
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except (ValueError, RecursionError):
-            return value
-    return value
 
 
 def _tool_results(step: Step) -> Iterator[tuple[Any, Any]]:
