@@ -35,6 +35,9 @@ ENV_AUTO_START_SESSION = "AGENTOPS_AUTO_START_SESSION"
 ENV_REDACT = "AGENTOPS_OTEL_REDACT"  # more credentials to mask: a regex, or a JSON list of them
 ENV_DEBUG = "AGENTOPS_OTEL_DEBUG"  # "true": our own internal errors are raised instead of logged (our tests)
 ENV_COMPAT = "AGENTOPS_OTEL_COMPAT"  # e.g. "openinference,langfuse": also write the keys those UIs read
+# How long a reader waits for a sign of life from a session's writer on another host (or one it cannot
+# ask) before it calls the open session Crashed: seconds, or with a unit (90s, 30m, 6h, 2d).
+ENV_CRASH_GRACE = "AGENTOPS_OTEL_CRASH_GRACE"
 COMPAT_TARGETS = ("openinference", "langfuse")
 
 DEFAULT_STORE_PATH = Path(".agentops") / "traces.db"
@@ -42,6 +45,8 @@ DEFAULT_MAX_CONTENT_LENGTH = 16_384
 DEFAULT_SOURCE_TIMEOUT_S = 30
 DEFAULT_SOURCE_MAX_BYTES = 256 * 1024 * 1024
 DEFAULT_SOURCE_MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
+DEFAULT_CRASH_GRACE_S = 3600.0
+_UNITS_S = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -144,3 +149,19 @@ def compat_targets(raw: str | None = None) -> frozenset[str]:
     if unknown:
         _log.warning("%s: ignoring %s (known: %s, all)", ENV_COMPAT, ", ".join(unknown), ", ".join(COMPAT_TARGETS))
     return frozenset(names & set(COMPAT_TARGETS))
+
+
+def crash_grace_s() -> float:
+    """AGENTOPS_OTEL_CRASH_GRACE in seconds (default one hour); a bad value falls back with one log line."""
+    raw = os.environ.get(ENV_CRASH_GRACE, "").strip().lower()
+    if not raw:
+        return DEFAULT_CRASH_GRACE_S
+    number, unit = (raw[:-1], raw[-1]) if raw[-1] in _UNITS_S else (raw, "s")
+    try:
+        seconds = float(number) * _UNITS_S[unit]
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        _log.warning("%s=%r is not a duration (90s, 30m, 6h, 2d); using 1h", ENV_CRASH_GRACE, raw)
+        return DEFAULT_CRASH_GRACE_S
+    return seconds

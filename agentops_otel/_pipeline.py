@@ -296,8 +296,12 @@ def build(
                 cost = CostProcessor([replaced, *own], pricer=pricer, extra_keys=extra_keys)
                 active = _PipelineProcessor(cost, settings)
             provider._active_span_processor = active
-        # genai-prices and its tables load off the application's thread (about 0.2 s + 0.5 s of CPU).
-        threading.Thread(target=lambda: cost.pricer.warm_up(), name="agentops-otel-prices", daemon=True).start()
+        # genai-prices and its tables load here, once per process (about 0.2 s of import and 0.5 s of
+        # CPU), so that no span of the agent waits for them: init()'s time, not a step's.
+        try:
+            cost.pricer.warm_up()
+        except Exception:
+            internal_error("load the price tables (LLM calls are priced when they end instead)", _log)
         _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced, original, holder)
         return _pipeline
 

@@ -82,6 +82,14 @@ class Recorder(SpanProcessor):
             if self._count > self._max_spans:
                 self._evict()
 
+    def ended_span(self, trace_id: int, span_id: int) -> ReadableSpan | None:
+        """One ended span as it was handed on (newest first: a session's root ends last)."""
+        with self._lock:
+            for span in reversed(self._ended.get(trace_id, ())):
+                if span.context.span_id == span_id:
+                    return span
+        return None
+
     def records(self, trace_id: int | str) -> list[SpanRecord]:
         """Every span of one trace seen so far: ended ones as exported, open ones as they are now."""
         key = int(trace_id, 16) if isinstance(trace_id, str) else trace_id

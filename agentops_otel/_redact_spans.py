@@ -6,7 +6,7 @@ attribute values, event and link attributes (an exception's message and stack tr
 message and the name. A span holding nothing to mask is passed on as it is (no copy).
 
 Spans that will not pass the net (a provider without our pipeline) are redacted where they are made:
-`goes_through_net(span)` tells, and `record_exception` records a failure either way.
+`goes_through_net(span)` tells (`_exceptions.record_exception` records a failure either way).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry.sdk.trace import Event, ReadableSpan
-from opentelemetry.trace import Link, Span, Status, StatusCode
+from opentelemetry.trace import Link, Status
 
 from . import _redact
-from . import semconv as sc
 from ._redact import Redactor
 
 
@@ -137,24 +136,3 @@ def redacted(span: ReadableSpan, redactor: Redactor) -> ReadableSpan:
     if name != span.name:
         parts["name"] = name
     return _RedactedSpan(span, **parts) if parts else span
-
-
-def record_exception(span: Span, error: BaseException, redactor: Redactor | None = None) -> None:
-    """Record `error` on `span` (exception event, status ERROR with its message), masked here when the
-    span will not pass the net."""
-    description = f"{type(error).__name__}: {error}"
-    if goes_through_net(span):
-        span.record_exception(error)
-    else:
-        import traceback
-
-        red = redactor or _redact.from_environment()
-        description = red.text(description)
-        span.record_exception(
-            error,
-            {
-                sc.EXCEPTION_MESSAGE: red.text(str(error)),
-                sc.EXCEPTION_STACKTRACE: red.text("".join(traceback.format_exception(error))),
-            },
-        )
-    span.set_status(Status(StatusCode.ERROR, description))

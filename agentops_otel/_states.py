@@ -4,6 +4,12 @@ One home for: the end states (`Success`, `Fail`, `Indeterminate`), the word for 
 running (`open`), reading an end state a user wrote (any case, AgentOps' enums), when a span counts
 as failed, and the end state of a trace that carries none (another instrumentation's). The store's SQL
 mirrors `derived_end_state`; a test keeps the two in step.
+
+`Crashed` is a fourth end state that readers show and capture never writes as such: the process died
+before the session ended. Killed by SIGTERM or SIGHUP, the session is recorded `Indeterminate` (as
+AgentOps records it) with `agentops.session.crashed`; killed outright (SIGKILL, the OOM killer), it
+stays open in the data, and a reader that finds its writer gone (or silent past the grace period,
+`_liveness`) calls it crashed. `check` counts crashed sessions as failures unless told otherwise.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ from .errors import ConfigurationError
 SUCCESS: Final = sc.SessionEndStateValues.SUCCESS.value
 FAIL: Final = sc.SessionEndStateValues.FAIL.value
 INDETERMINATE: Final = sc.SessionEndStateValues.INDETERMINATE.value
-END_STATES: Final = (SUCCESS, FAIL, INDETERMINATE)
+END_STATES: Final = (SUCCESS, FAIL, INDETERMINATE)  # the states a session is ended with
+CRASHED: Final = "Crashed"  # read, never written: the process died before the session ended
+CRASH_REASON: Final = "process exited without ending the session"
 OPEN: Final = "open"  # not an end state: the status of a session still running
-STATUSES: Final = (*END_STATES, OPEN)
+STATUSES: Final = (*END_STATES, CRASHED, OPEN)
 
 _BY_LOWER = {s.lower(): s for s in STATUSES}
 
@@ -39,7 +47,7 @@ def _canonical(text: str) -> str | None:
     for prefix in _ENUM_PREFIXES:
         key = key.removeprefix(prefix)
     found = _BY_LOWER.get(key) or _ALIASES.get(key)
-    return found if found != OPEN else None
+    return found if found in END_STATES else None
 
 
 def known_end_state(value: Any) -> str | None:
@@ -92,13 +100,24 @@ def span_failed(status_code: str, attributes: Mapping[str, Any], event_names: It
     return status_code == "ERROR" or sc.ERROR_TYPE in attributes or "exception" in event_names
 
 
-def derived_end_state(explicit: Any, ended: bool, status_code: str, failed_child: bool = False) -> str | None:
+def is_failure(end_state: str | None, *, allow_crashed: bool = False) -> bool:
+    """Whether a session with this end state failed: Fail, and Crashed unless `allow_crashed`."""
+    return end_state == FAIL or (end_state == CRASHED and not allow_crashed)
+
+
+def derived_end_state(
+    explicit: Any, ended: bool, status_code: str, failed_child: bool = False, crashed: bool = False
+) -> str | None:
     """The end state of a session root: the recorded one, else from the root's status and its steps.
 
-    None while the root is open. A root without an end state of ours (another instrumentation's) is
-    Fail when its status is ERROR or a step directly under it failed, Success when its status is OK,
-    else Indeterminate.
+    Crashed when `crashed` (recorded on the root, or found by a reader) and the session did not end
+    Success or Fail. None while the root is open. A root without an end state of ours (another instrumentation's) is
+    Fail when its status is ERROR or a step right under it failed (`failed_child`: looking through
+    chains and turns that did not fail; the OpenAI Agents SDK under OpenInference leaves its root OK
+    while its agent's span is ERROR), Success when its status is OK, else Indeterminate.
     """
+    if crashed and explicit not in (SUCCESS, FAIL):
+        return CRASHED
     if explicit:
         return str(explicit)
     if not ended:

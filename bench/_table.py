@@ -337,6 +337,23 @@ BENCHMARKS: tuple[Benchmark, ...] = (
         (M("reader", "readback", "otlp-read", "a fresh process: read, price, build, list every session"),),
         (T(">= 50,000 spans/s", ">=", 50_000, "reader", unit="spans/s"),),
     ),
+    Benchmark(
+        "first-llm-call",
+        "the first LLM call after init() against the second, the caller's wall time (issue 14)",
+        (
+            M("first", "truthful", "first-llm", "first instrumented call after init() (client warmed before)"),
+            M("second", "truthful", "second-llm", "the call after it"),
+        ),
+        (T("first <= 1.2x the second", "ratio<=", 1.2, "first", "second"),),
+        repeat_factor=2.0,  # wall time of one loopback call: more repetitions
+    ),
+    Benchmark(
+        "end-session",
+        "end_session() of a 5,000-step session, the caller's wall time (issue 14)",
+        (M("end", "truthful", "end-session", "start_session() + 5,000 @record_tool steps, then end_session()"),),
+        (T("<= 5 ms for the caller", "<=", 5.0, "end", unit="ms"),),
+        repeat_factor=0.6,
+    ),
 )
 
 # `run.py --headline`: the paired run (the claim) and the separate-process hot-path figures beside it.

@@ -85,9 +85,27 @@ def test_an_end_state_with_a_reason_but_no_failing_step_explains_jump_to_failure
     page = page_of(agent_session(end_state="Fail", reason="the user gave up", fail=False))
     assert page.inner_text("#state-reason") == "the user gave up"
     assert page.locator("#jump-failure").is_disabled()
-    assert page.inner_text("#failure-note") == (
-        "No step recorded an error: the session was ended as Fail with the reason 'the user gave up'."
-    )
+    assert page.inner_text("#failure-note") == "No step to jump to. Ended Fail by the application: the user gave up."
+
+
+def test_handled_errors_read_handled_and_the_cause_chain_is_one_click_from_each_step(page_of):
+    import agentops_otel as agentops
+    from tests._capture import ensure_pipeline
+    from tests.test_failure_attribution import billing, researcher
+
+    ensure_pipeline()
+    try:
+        with agentops.session("refund") as handle:
+            researcher("refunds")
+            billing(42)
+    except RuntimeError:
+        pass
+    page = page_of(handle.get())
+    assert page.locator(".row .handled-badge").all_inner_texts() == ["handled"]
+    assert page.locator(".row .cause-badge").all_inner_texts() == ["cause"]
+    page.click("#why summary")
+    page.click("#why-chain a")
+    assert "charge" in page.inner_text("#detail h2")
 
 
 def test_an_unpriced_llm_call_shows_cost_unknown_not_zero(page_of):

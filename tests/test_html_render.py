@@ -146,7 +146,7 @@ def test_past_the_step_budget_the_plain_list_keeps_the_failing_step_and_says_wha
 @pytest.mark.parametrize(
     ("end_state", "reason", "note"),
     [
-        ("Fail", "timed out", "No step recorded an error: the session was ended as Fail with the reason 'timed out'."),
+        ("Fail", "timed out", "No step to jump to. Ended Fail by the application: timed out."),
         ("Success", None, "Nothing failed: the session succeeded."),
         (None, None, "Still running: no step has failed so far."),
         ("Indeterminate", "exit", "No step failed; the session ended Indeterminate (exit)."),

@@ -46,6 +46,8 @@ LAYERS: dict[str, int] = {
     "agentops_otel._filequeue": 2,
     "agentops_otel._compat": 2,
     "agentops_otel._redact_spans": 2,
+    "agentops_otel._exceptions": 2,
+    "agentops_otel._liveness": 2,
     "agentops_otel.instrumentation": 2,
     "agentops_otel._pipeline": 3,
     "agentops_otel._finish": 3,

@@ -258,7 +258,7 @@ def test_bad_filters_unknown_sessions_and_broken_sources_are_answered_as_pages(t
                 assert bad.split("=")[0] + " " in reason, (bad, route)
         status, body, headers = _get(url + "?status=bogus")
         assert headers["Content-Type"].startswith("text/html")
-        assert "not one of Success, Fail, Indeterminate, open" in body
+        assert "not one of Success, Fail, Indeterminate, Crashed, open" in body
         assert '<a href="/">Back to the sessions</a>' in body
         missing = _get(url + "sessions/ghost")
         assert missing[0] == 404 and "<h1>No such session</h1>" in missing[1]

@@ -28,6 +28,10 @@ def _child(parent, span_id, status="UNSET", kind="execute_tool"):
     return span(TRACE, span_id, parent, f"{kind} search", 10, 20, attrs, status=status)
 
 
+def _chain(parent, span_id):
+    return span(TRACE, span_id, parent, "turn", 5, 30, {})  # no GenAI operation: a grouping span
+
+
 CASES = {
     "ours, Success": support_session(1, fail=False),
     "ours, Fail": support_session(2, fail=True),
@@ -39,6 +43,17 @@ CASES = {
         _root("OK"),
         _child("1" * 16, "2" * 16),
         _child("2" * 16, "3" * 16, status="ERROR"),
+    ],
+    "foreign, failed under a chain that did not fail": [  # the OpenAI Agents SDK under OpenInference
+        _root("OK"),
+        _chain("1" * 16, "2" * 16),
+        _child("2" * 16, "3" * 16, status="ERROR"),
+    ],
+    "foreign, failed under a chain under an agent that went on": [
+        _root("OK"),
+        _child("1" * 16, "2" * 16, kind="invoke_agent"),
+        _chain("2" * 16, "3" * 16),
+        _child("3" * 16, "4" * 16, status="ERROR"),
     ],
     "foreign, still open": [_root(end_ms=None), _child("1" * 16, "2" * 16, status="ERROR")],
     "foreign LLM root": [

@@ -50,7 +50,7 @@ def test_filters_combine_with_and(store_path, filters, expected):
 
 
 def test_an_unknown_status_or_a_bad_limit_is_a_configuration_error(store_path):
-    with pytest.raises(ConfigurationError, match="Success, Fail, Indeterminate, open"):
+    with pytest.raises(ConfigurationError, match="Success, Fail, Indeterminate, Crashed, open"):
         StoreSource(store_path).sessions(status="failed")
     with pytest.raises(ConfigurationError, match="at least 1"):
         StoreSource(store_path).sessions(limit=0)

@@ -27,6 +27,7 @@ from opentelemetry import trace
 
 from .. import _tool_calls as tool_calls
 from .. import semconv as sc
+from .._exceptions import is_clean_exit
 from .._internal import internal_error
 from ..errors import ConfigurationError
 from ._events import USER_COST_SOURCE
@@ -250,7 +251,8 @@ def step_decorator(kind: StepKind, options: StepOptions, bind: Bind | None = Non
             try:
                 if yielded and options.capture_response:  # a generator's items before it failed
                     set_content(span, kind.returns_key, yielded)
-                record_error(span, exc)
+                if not is_clean_exit(exc):  # sys.exit(0) inside a step: the program ends well
+                    record_error(span, exc)
             except Exception:
                 internal_error(f"record the error of {span_name!r}")
             finally:

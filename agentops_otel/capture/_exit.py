@@ -3,9 +3,13 @@ one deadline (AGENTOPS_OTEL_EXIT_TIMEOUT, else the OTLP timeout), and session en
 
 - Normal exit: our flush sits in the exit slot taken when the package was imported (`_atexit`), so
   it runs after every exit hook the application registered since, before or after `init()`.
+- An uncaught exception (`sys.excepthook`): open sessions end Fail with it as the reason, as
+  AgentOps ends them (Ctrl-C: Indeterminate), then the application's own hook runs. In a thread
+  (`threading.excepthook`), the sessions current in that thread.
 - SIGTERM and SIGHUP (CI runners, Kubernetes, `timeout`, `pool.terminate()`): open sessions end
-  Indeterminate, "terminated by SIGTERM", everything is flushed within the deadline, then the process
-  dies of the signal as it would have without us. A handler the application set before `init()` is
+  Indeterminate, "terminated by SIGTERM", marked crashed (readers show them Crashed and `check`
+  counts them failed), everything is flushed within the deadline, then the process dies of the
+  signal as it would have without us. A handler the application set before `init()` is
   chained to instead (we flush first and leave its sessions to it); one set after `init()` replaces
   ours, as it should. Handlers are set from the main thread only; SIG_IGN (nohup) is left alone.
 - Worker processes of every multiprocessing start method (fork, spawn, forkserver): a session
@@ -54,6 +58,7 @@ def install_exit_hooks() -> None:
         if _hooks_installed:
             return
         _hooks_installed = True
+    _install_excepthooks()
     call_last_at_exit(at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_forget_parent_sessions)
@@ -91,23 +96,23 @@ def session_ended() -> None:
         pipeline.flush_soon()
 
 
-def _end_open_sessions(reason: str = EXIT_REASON) -> None:
+def _end_open_sessions(reason: str = EXIT_REASON, crashed: bool = False) -> None:
     from ._sessions import end_all_sessions
 
-    end_all_sessions("Indeterminate", reason)
+    end_all_sessions("Indeterminate", reason, crashed=crashed)
 
 
-def end_recording(reason: str = EXIT_REASON, *, keep_current: bool = False) -> None:
-    """End open sessions as Indeterminate with `reason`, then deliver everything within the exit
-    deadline. `keep_current`: spans recorded after this (a late exit hook) still go to our exporters,
-    which write them at once or keep them on disk for the next run."""
+def end_recording(reason: str = EXIT_REASON, *, keep_current: bool = False, crashed: bool = False) -> None:
+    """End open sessions as Indeterminate with `reason` (`crashed`: the process dies of a signal), then
+    deliver everything within the exit deadline. `keep_current`: spans recorded after this (a late exit
+    hook) still go to our exporters, which write them at once or keep them on disk for the next run."""
     global _ending
     with _pipeline._lock:
         if _pipeline.current_pipeline() is None:
             return
         _ending = True
         try:
-            _end_open_sessions(reason)
+            _end_open_sessions(reason, crashed)
             _pipeline.close(keep_current=keep_current)
         finally:
             _ending = False
@@ -128,6 +133,55 @@ def at_exit() -> None:
         )
     except Exception:
         _log.exception("agentops_otel could not flush at exit")
+
+
+# -- uncaught exceptions ---------------------------------------------------------------------------
+
+_previous_excepthook: Any = None
+_previous_thread_excepthook: Any = None
+
+
+def _install_excepthooks() -> None:
+    """Ours in front of whatever hook the application has now; one it sets later replaces ours."""
+    global _previous_excepthook, _previous_thread_excepthook
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _on_uncaught
+    _previous_thread_excepthook = threading.excepthook
+    threading.excepthook = _on_uncaught_in_thread
+
+
+def _end_sessions_by(exc: BaseException, handles: Any) -> None:
+    from ._handle import ended_by
+
+    state, reason = ended_by(exc)
+    for handle in handles:
+        if not handle.ended:
+            handle.close(state, reason, error=exc)
+
+
+def _on_uncaught(exc_type: Any, exc: Any, tb: Any) -> None:
+    """The program is about to die of `exc`: its open sessions end as AgentOps ends them (Fail, with
+    the exception as the reason), then the application's hook (by default, the traceback) runs."""
+    try:
+        if isinstance(exc, BaseException):
+            from ._scope import open_handles
+
+            _end_sessions_by(exc, open_handles())
+    except Exception:
+        _log.exception("agentops_otel could not end the open sessions on an uncaught exception")
+    (_previous_excepthook or sys.__excepthook__)(exc_type, exc, tb)
+
+
+def _on_uncaught_in_thread(args: Any) -> None:
+    """A thread dies of an exception: the sessions current in it end Fail (this runs in that thread)."""
+    try:
+        if isinstance(args.exc_value, BaseException):
+            from ._scope import context_handles
+
+            _end_sessions_by(args.exc_value, context_handles())
+    except Exception:
+        _log.exception("agentops_otel could not end a thread's sessions on an uncaught exception")
+    (_previous_thread_excepthook or threading.__excepthook__)(args)
 
 
 # -- signals ---------------------------------------------------------------------------------------
@@ -191,7 +245,7 @@ def _on_signal(signum: int, frame: Any) -> None:
             else:
                 _exited = True
                 name = signal.Signals(signum).name
-                _bounded(lambda: end_recording(f"terminated by {name}", keep_current=True))
+                _bounded(lambda: end_recording(f"terminated by {name}", keep_current=True, crashed=True))
         finally:
             _handling = False
     if chained:

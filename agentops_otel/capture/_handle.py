@@ -6,11 +6,16 @@ which starts the real root span the first time anything needs it: a span started
 (ours or any instrumentation's: the tracer asks the parent for its span context), a recorded event,
 an explicit end or read. Until then nothing has been recorded, so when the application starts its
 own session instead, the empty auto-started one gives way without leaving a trace anywhere.
+
+Ending a session costs the caller O(1) whatever its size: the root records the exception that ended it
+(`_exceptions.ending_attributes`: the step that caused a failure is known from the exception itself),
+and `end()` returns the session read back lazily, built when first used.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 import uuid
@@ -22,10 +27,11 @@ from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, Span, SpanContext, Status, StatusCode
 
-from .. import _pipeline, _states
+from .. import _exceptions, _liveness, _pipeline, _states
 from .. import semconv as sc
 from .._context import SESSION_ID_KEY
-from ..model import Session, SpanRecord, build_session, find_failing_step
+from .._internal import internal_error
+from ..model import Session, SpanRecord, build_session
 from . import _scope
 from ._lifecycle import ensure_started, session_ended
 from ._session_api import AgentOpsSession
@@ -65,6 +71,26 @@ def _ended_as(end_state: Any, reason: str | None) -> tuple[str, str | None, str 
     return state, f"{given}: {reason}" if reason else given, given
 
 
+def ended_by(exc: BaseException | None) -> tuple[str, str | None]:
+    """How a session ends when `exc` leaves it (None: its body finished), as AgentOps ends it.
+
+    `sys.exit()` / `sys.exit(0)` is Success; another exit code is Fail with the code; Ctrl-C
+    (KeyboardInterrupt) and a cancelled task are Indeterminate: they are not failures of the agent; a
+    generator closed early finished (its consumer stopped); any other exception is Fail with itself as
+    the reason.
+    """
+    if exc is None or _exceptions.is_clean_exit(exc) or isinstance(exc, GeneratorExit):
+        return _states.SUCCESS, None
+    if isinstance(exc, SystemExit):
+        return _states.FAIL, f"SystemExit: {exc.code}"
+    if isinstance(exc, KeyboardInterrupt):
+        return _states.INDETERMINATE, "KeyboardInterrupt"
+    asyncio = sys.modules.get("asyncio")
+    if asyncio is not None and isinstance(exc, asyncio.CancelledError):
+        return _states.INDETERMINATE, "cancelled"
+    return _states.FAIL, f"{type(exc).__name__}: {exc}"
+
+
 class SessionHandle(AgentOpsSession):
     """One started session. `end()` ends it; `get()` reads it back as the Session model.
 
@@ -100,6 +126,7 @@ class SessionHandle(AgentOpsSession):
         attrs: dict[str, Any] = {k: attribute_value(k, v) for k, v in attributes.items() if k != "user_id"}
         if attributes.get("user_id") is not None:  # session(user_id=...): upstream `user.id`, which Langfuse reads
             attrs[sc.USER_ID] = str(attributes["user_id"])
+        attrs.update(_liveness.writer_identity())  # so that a reader can tell a crashed writer
         attrs.update(
             {
                 sc.SESSION_ID: self.session_id,
@@ -167,23 +194,40 @@ class SessionHandle(AgentOpsSession):
         return self.end_state is not None
 
     def end(self, end_state: Any = "Success", end_state_reason: str | None = None) -> Session:
-        """End this session (once; later calls change nothing) and return it as a Session."""
+        """End this session (once; later calls change nothing) and return it as a Session, read back
+        when first used (ending costs the same however many steps the session has)."""
         self.close(end_state, end_state_reason)
-        return self.get()
+        return SessionReadBack(self)  # type: ignore[return-value]  # a Session in all but construction
 
-    def close(self, end_state: Any = "Success", end_state_reason: str | None = None) -> None:
-        """End this session without reading it back (cheaper than `end()` when the result is unused).
+    def close(
+        self,
+        end_state: Any = "Success",
+        end_state_reason: str | None = None,
+        *,
+        error: BaseException | None = None,
+        crashed: bool = False,
+    ) -> None:
+        """End this session without reading it back.
 
         Any end state is accepted: AgentOps' spellings map onto Success / Fail / Indeterminate, and one
-        we do not know ends the session Indeterminate, keeping what was given (logged once).
+        we do not know ends the session Indeterminate, keeping what was given (logged once). `error`
+        is the exception that ended it; ended Fail while an exception is being handled (`except ...:
+        end_session("Fail", str(e))`), that one is. `crashed`: the process is dying (a signal).
         """
         state, reason, given = _ended_as(end_state, end_state_reason)
+        if error is None and state == _states.FAIL:
+            error = sys.exc_info()[1]
         with self._lock:
             if self.end_state is None:
-                self._finish(state, reason, given)
+                self._finish(state, reason, given, error, crashed)
         _scope.leave(self)
 
-    def _finish(self, state: str, reason: str | None, given: str | None) -> None:
+    def close_after(self, exc: BaseException | None) -> None:
+        """End this session as `exc` leaving it ends it (see `ended_by`)."""
+        state, reason = ended_by(exc)
+        self.close(state, reason, error=exc if state != _states.SUCCESS else None)
+
+    def _finish(self, state: str, reason: str | None, given: str | None, error: Any, crashed: bool) -> None:
         if reason is not None:
             reason = _pipeline.current_settings().redactor.text(str(reason))
         span = self.span
@@ -193,12 +237,15 @@ class SessionHandle(AgentOpsSession):
             attrs[sc.AGENTOPS_SESSION_END_STATE_REASON] = str(reason)
         if given is not None:
             attrs[sc.AGENTOPS_SESSION_END_STATE_GIVEN] = given
+        if crashed:
+            attrs[sc.AGENTOPS_SESSION_CRASHED] = True
+        if isinstance(error, BaseException):
+            try:
+                attrs.update(_exceptions.ending_attributes(error))
+            except Exception:
+                internal_error("record the exception that ended a session")
         self._attributes.update(attrs)
         if state == _states.FAIL:
-            failing = find_failing_step(self.get().steps)
-            if failing is not None:
-                attrs[sc.AGENTOPS_SESSION_FAILING_STEP_SPAN_ID] = failing.span_id
-                attrs[sc.AGENTOPS_SESSION_FAILING_STEP_NAME] = failing.span_name
             span.set_status(Status(StatusCode.ERROR, str(reason or "session failed")))
         elif state == _states.SUCCESS:
             span.set_status(Status(StatusCode.OK))
@@ -264,9 +311,58 @@ class SessionHandle(AgentOpsSession):
     def leave_scope(self, tokens: tuple[Any, Any, Any]) -> None:
         _scope.pop(tokens)
 
+    def recorded_cost(self) -> float:
+        """The ended session's cost as the cost processor totalled it on its root (O(1)); the priced
+        part when a model could not be priced."""
+        span = self._span
+        if span is not None and self.ended:
+            context = span.get_span_context()
+            root = self._recorder.ended_span(context.trace_id, context.span_id)
+            cost = root.attributes.get(sc.AGENTOPS_SESSION_COST_USD) if root is not None and root.attributes else None
+            if isinstance(cost, int | float) and not isinstance(cost, bool):
+                return float(cost)
+        return self.get().cost_lower_bound
+
     def __repr__(self) -> str:
         state = self.end_state or ("pending" if self.pending else "open")
         return f"<SessionHandle {self.session_id} {state}>"
+
+
+class SessionReadBack:
+    """A Session read back from its handle the first time anything of it is used: what `end()` and
+    `end_session()` return, so that ending a session never builds the model for a caller that does
+    not look at it. It is the Session in every use (attributes, `isinstance`, equality, repr)."""
+
+    __slots__ = ("_handle", "_session")
+
+    def __init__(self, handle: SessionHandle) -> None:
+        self._handle = handle
+        self._session: Session | None = None
+
+    def _read(self) -> Session:
+        if self._session is None:
+            from .._links import with_url
+
+            self._session = with_url(self._handle.get())
+        return self._session
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance(x, Session), dataclasses.replace(x, ...) work on it
+        return Session
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__") and not name.startswith("__dataclass"):
+            raise AttributeError(name)  # copy, pickle and the like must not read the session by accident
+        return getattr(self._read(), name)
+
+    def __eq__(self, other: object) -> bool:
+        return self._read() == (other._read() if isinstance(other, SessionReadBack) else other)
+
+    def __hash__(self) -> int:
+        return hash(self._read())
+
+    def __repr__(self) -> str:
+        return repr(self._read())
 
 
 def _give_way() -> None:

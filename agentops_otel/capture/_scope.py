@@ -35,6 +35,11 @@ def current_handle() -> SessionHandle | None:
     return None
 
 
+def context_handles() -> list[SessionHandle]:
+    """The open sessions on this context's stack, innermost first."""
+    return [handle for handle in reversed(_stack.get()) if not handle.ended]
+
+
 def enter(handle: SessionHandle) -> None:
     """Make `handle` the current session of this context until `leave(handle)`."""
     handle.previous_context = otel_context.get_current()

@@ -81,6 +81,8 @@ class AgentOpsSession:
         def url(self) -> str: ...
         def get(self) -> Session: ...
         def close(self, end_state: Any = ..., end_state_reason: str | None = ...) -> None: ...
+        def close_after(self, exc: BaseException | None) -> None: ...
+        def recorded_cost(self) -> float: ...
         def activate(self) -> AbstractContextManager[Any]: ...
         def set_root_attributes(self, attributes: dict[str, Any]) -> bool: ...
 
@@ -129,13 +131,14 @@ class AgentOpsSession:
     def end_session(
         self, end_state: Any = "Indeterminate", end_state_reason: str | None = None, video: str | None = None, **_: Any
     ) -> Decimal | None:
-        """End this session; returns its cost as a Decimal (AgentOps 0.3), None if it had already ended."""
+        """End this session; returns its cost as a Decimal (AgentOps 0.3), None if it had already ended.
+        The cost is the total the cost processor kept on the root: O(1) whatever the session's size."""
         if self.ended:
             return None
         if video is not None:
             self.video = video
         self.close(end_state, end_state_reason)
-        return self.token_cost
+        return Decimal(repr(self.recorded_cost()))
 
     def record(self, event: Any) -> Any:
         """Record an event in this session, whichever session is current; nothing once it has ended."""
@@ -201,10 +204,7 @@ class AgentOpsSession:
         return self
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        if exc is not None:
-            self.close("Fail", f"{type(exc).__name__}: {exc}")
-        else:
-            self.close("Success")
+        self.close_after(exc)
 
     async def __aenter__(self) -> Any:
         return self

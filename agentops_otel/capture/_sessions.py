@@ -67,7 +67,9 @@ def end_session(
 ) -> Session | None:
     """End the innermost active session of this context (or the session given first, as AgentOps 0.4
     allows: `end_session(session, end_state="Fail")`), Success unless told otherwise. Returns it as a
-    Session, or None if there is none. Any end state is accepted (see `SessionHandle.close`)."""
+    Session, read back when first used (ending costs O(1) whatever the session's size), or None if
+    there is none. Any end state is accepted (see `SessionHandle.close`); ended Fail inside an
+    `except` block, the exception being handled is recorded as the one that ended it."""
     end_state = kwargs.pop("end_state", None)
     if isinstance(session_or_state, SessionHandle):
         handle: SessionHandle | None = session_or_state
@@ -82,11 +84,18 @@ def end_session(
     return handle.end(end_state, end_state_reason)
 
 
-def end_all_sessions(end_state: Any = "Indeterminate", end_state_reason: str | None = None) -> None:
+def end_all_sessions(
+    end_state: Any = "Indeterminate",
+    end_state_reason: str | None = None,
+    *,
+    error: BaseException | None = None,
+    crashed: bool = False,
+) -> None:
     """End every open session of the process (AgentOps semantics). The session init() started by itself
-    is left out while nothing was recorded in it: there is nothing to end."""
+    is left out while nothing was recorded in it: there is nothing to end. `error`: the exception that
+    ended them; `crashed`: the process is dying of a signal."""
     for handle in _scope.open_handles():
-        handle.close(end_state, end_state_reason)
+        handle.close(end_state, end_state_reason, error=error, crashed=crashed)
 
 
 def get_session(session_id: Any = None) -> Any:
@@ -104,13 +113,10 @@ def get_session(session_id: Any = None) -> Any:
     return with_url(handle.get()) if handle is not None else None
 
 
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
 class session:  # lower case: used like a function, `with session(...)` and `@session(...)`
     """A session as a context manager (sync or async) or decorator. An exception ends it Fail and is
-    re-raised.
+    re-raised; `sys.exit(0)` ends it Success, another exit code Fail, Ctrl-C and a cancelled task
+    Indeterminate (see `SessionHandle.close_after`).
 
         with agentops_otel.session("triage", tags=["support"]) as s: ...
         async with agentops_otel.session("triage") as s: ...
@@ -140,11 +146,7 @@ class session:  # lower case: used like a function, `with session(...)` and `@se
         return handle
 
     def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
-        handle = self._handles.pop()
-        if exc is not None:
-            handle.close("Fail", _reason(exc))
-        else:
-            handle.close("Success")
+        self._handles.pop().close_after(exc)
 
     async def __aenter__(self) -> SessionHandle:
         return self.__enter__()
@@ -204,7 +206,7 @@ def _generator_scope(handle: SessionHandle) -> Scope:
         _scope.last_started.set(handle)  # in the caller's context: get_session() now reads this session
 
     def fail(exc: BaseException, _: list[Any]) -> None:
-        handle.close("Fail", _reason(exc))
+        handle.close_after(exc)
         _scope.last_started.set(handle)
 
     return Scope(handle.enter_scope, handle.leave_scope, finish, fail)

@@ -11,7 +11,7 @@ from opentelemetry.trace import Span
 from .. import _pipeline, _redact
 from .. import semconv as sc
 from .._content import to_json
-from .._redact_spans import record_exception
+from .._exceptions import record_exception
 
 
 def tracer() -> trace.Tracer | None:
@@ -54,6 +54,6 @@ def set_content(span: Span, key: str, value: Any) -> None:
 
 
 def record_error(span: Span, exc: BaseException) -> None:
-    """Mark the span failed by `exc`: exception event, status ERROR, error.type (credentials masked)."""
+    """Mark the span failed by `exc`: exception event, status ERROR, error.type, the exception's
+    identity (credentials masked)."""
     record_exception(span, exc, redactor())
-    span.set_attribute(sc.ERROR_TYPE, type(exc).__qualname__)

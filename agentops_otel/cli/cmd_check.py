@@ -88,6 +88,11 @@ confidence_option = click.option(
 @click.option("--max-llm-calls", type=FiniteFloatRange(min=0), help="Breach above this many LLM calls per session.")
 @click.option("--llm-calls-stat", type=click.Choice(STATS), default="max", show_default=True)
 @click.option("--allow-unpriced", is_flag=True, help="Measure cost over priced sessions only instead of failing.")
+@click.option(
+    "--allow-crashed",
+    is_flag=True,
+    help="Leave crashed sessions (their process died before ending them) out of the failure rate.",
+)
 @click.option("--min-sessions", default=1, show_default=True, type=click.IntRange(min=0), help="Fail below this.")
 @click.option(
     "--min-pass-rate",
@@ -118,6 +123,7 @@ def command(
     max_llm_calls: float | None,
     llm_calls_stat: str,
     allow_unpriced: bool,
+    allow_crashed: bool,
     min_sessions: int,
     min_pass_rate: float | None,
     group_by: str | None,
@@ -135,6 +141,7 @@ def command(
         "max_llm_calls": max_llm_calls,
         "llm_calls_stat": llm_calls_stat,
         "allow_unpriced": allow_unpriced,
+        "allow_crashed": allow_crashed,
     }
     with user_errors():
         if min_pass_rate is None and group_by is None and max_trajectories is None:

@@ -108,8 +108,8 @@ class Pricer:
         return PriceResult.unpriced(quote) if isinstance(quote, str) else quote.result()
 
     def warm_up(self) -> None:
-        """Load genai-prices' snapshot now (about half a second of CPU) rather than in the first LLM
-        span's end, in the application's thread. The pipeline calls this on a background thread."""
+        """Load genai-prices' snapshot now (about half a second of CPU with the import) rather than in
+        the first LLM span's end, in the agent's time. `init()` calls this, once per process."""
         get_snapshot()
 
     def quote(

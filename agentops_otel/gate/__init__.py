@@ -4,7 +4,9 @@ rates per group of runs (`measure_groups`: Wilson intervals, flaky and failing g
 `agentops-otel check` reads sessions from a source and calls `measure`; anything else that gates on
 sessions (a pytest hook, a script) can call it the same way.
 
-Failure rate is failed / ended sessions (open sessions are counted but not rated). Cost and LLM calls are
+Failure rate is failed / ended sessions (open sessions are counted but not rated). A crashed session
+(its process died before ending it) is a failure, and the detail says how many; `allow_crashed`
+leaves crashed sessions out of the rate instead. Cost and LLM calls are
 per-session statistics: `max`, `p95` (nearest rank), `mean`, or for cost also `total`. A session with an
 LLM call that could not be priced has no known cost: the cost check then fails as unverifiable, unless
 `allow_unpriced` measures the priced sessions only (the detail always says how many were left out).
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .._format import usd
+from .._states import CRASHED
 from .._stats import STATS, statistic
 from ..model import SessionSummary
 from ._pass_rates import GROUP_BY, GroupedRates, GroupRate, group_keys, measure_groups
@@ -43,23 +46,33 @@ def measure(
     max_llm_calls: float | None,
     llm_calls_stat: str,
     allow_unpriced: bool,
+    allow_crashed: bool = False,
 ) -> list[Measure]:
     """The rows for `sessions`, read once: any iterable (a source's stream of 100,000 sessions keeps
     only each one's cost and call count in memory)."""
-    count = ended = failed = 0
+    count = ended = failed = crashed = opened = 0
     priced: list[float] = []
     calls: list[float] = []
     for s in sessions:
         count += 1
-        if s.end_ns is not None or s.end_state is not None:
+        if s.end_state == CRASHED and allow_crashed:
+            crashed += 1
+        elif s.end_ns is not None or s.end_state is not None:
             ended += 1
             failed += s.failed
+            crashed += s.end_state == CRASHED
+        else:
+            opened += 1
         if s.cost is not None and s.cost_complete:
             priced.append(s.cost)
         calls.append(float(s.llm_calls))
     rows = []
     rate = failed / ended if ended else None
-    open_note = f", {count - ended} still open (not rated)" if ended < count else ""
+    open_note = f", {opened} still open (not rated)" if opened else ""
+    if crashed:
+        open_note += f", {crashed} crashed" + (
+            " (not rated: --allow-crashed)" if allow_crashed else " (counted as failed)"
+        )
     rows.append(
         Measure(
             "failure rate",

@@ -24,8 +24,9 @@ from .. import _tool_calls as tool_calls
 from .. import semconv as sc
 from .._config import ContentCapture
 from .._content import to_json
+from .._exceptions import record_exception
 from .._internal import internal_error
-from .._redact_spans import goes_through_net, record_exception
+from .._redact_spans import goes_through_net
 
 _log = logging.getLogger("agentops_otel.instrumentation")
 
@@ -187,7 +188,6 @@ class LLMCall:
             status = getattr(error, "status_code", None)
             if isinstance(status, int):
                 self.span.set_attribute(sc.HTTP_RESPONSE_STATUS_CODE, status)
-            self.span.set_attribute(sc.ERROR_TYPE, type(error).__qualname__)
             record_exception(self.span, error, self._redactor)
         except Exception:
             internal_error("record an LLM error", _log)

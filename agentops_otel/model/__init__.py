@@ -2,6 +2,8 @@
 
 from .._kinds import STEP_KINDS
 from ._clusters import Concentration, Run, TrajectoryCluster, cluster_trajectories, failure_concentration, runs_of
+from ._failure import Failure
+from ._provenance import CauseLink
 from ._records import EventRecord, LinkRecord, SpanRecord, from_readable_span
 from ._session import Session, build_session, build_sessions
 from ._steps import Step, StepError, decode_content, find_failing_step, step_kind
@@ -11,9 +13,11 @@ from ._usage import Usage
 
 __all__ = [
     "STEP_KINDS",
+    "CauseLink",
     "Concentration",
     "Departure",
     "EventRecord",
+    "Failure",
     "LinkRecord",
     "Run",
     "Session",

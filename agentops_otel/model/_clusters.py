@@ -37,7 +37,8 @@ class Run:
     def passed(self) -> bool | None:
         """True when the session ended Success, False when Fail, None otherwise (not rated)."""
         state = self.session.end_state
-        return True if state == _states.SUCCESS else False if state == _states.FAIL else None
+        failed = state in (_states.FAIL, _states.CRASHED)  # a crashed run failed
+        return True if state == _states.SUCCESS else False if failed else None
 
     @property
     def cost(self) -> float | None:

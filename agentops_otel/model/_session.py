@@ -1,13 +1,18 @@
-"""The read model: a Session (root span, steps in time order, totals, end state, failing step).
+"""The read model: a Session (root span, steps in time order, totals, end state, failure).
 
 `get_session()`, the pytest plugin, the replay renderers, `check` and `diff` all read this model,
 so what a test asserts is exactly what the replay shows. Build it with `build_sessions(records)`.
 The model is pure data: it does no I/O and knows no settings. `url` is filled in by whoever builds
-a session for a user (the links layer), and is None otherwise.
+a session for a user (the links layer), and is None otherwise; `crash` by a reader that found the
+open session's writer gone (`_liveness.judged`).
+
+Which step caused a failure, and which errors were handled, is decided once when the session is
+built (`model._failure`); `failure` adds where the failing argument came from (`model._provenance`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,8 +21,9 @@ from typing import Any
 
 from .. import _conventions, _kinds, _states
 from .. import semconv as sc
+from ._failure import NOTHING, Attribution, Failure, attribute, failed_at_top, failure_of
 from ._records import SpanRecord
-from ._steps import Step, as_datetime, find_failing_step, make_step
+from ._steps import Step, as_datetime, make_step
 from ._usage import Usage
 
 
@@ -29,6 +35,9 @@ class Session:
     steps: tuple[Step, ...]
     spans: tuple[SpanRecord, ...]
     url: str | None = None  # a link that opens this session's replay, when the builder knows one
+    crash: str | None = None  # why a reader holds this open session crashed (its writer is gone)
+    attribution: Attribution = NOTHING  # the failing step and the handled errors (build_session)
+    top_failed: bool | None = None  # a step right under the root failed (build_session: `failed_at_top`)
 
     # Identity
     @property
@@ -69,16 +78,20 @@ class Session:
 
     @property
     def end_state(self) -> str | None:
-        """ "Success", "Fail" or "Indeterminate"; None while the session is still open."""
+        """ "Success", "Fail", "Indeterminate" or "Crashed" (the process died before it ended: see
+        `_states`); None while the session is still open."""
         return _states.derived_end_state(
             self.root.attributes.get(sc.AGENTOPS_SESSION_END_STATE),
             not self.is_open,
             self.root.status_code,
-            any(s.failed for s in self.steps if s.depth == 1),
+            self.top_failed if self.top_failed is not None else any(s.failed for s in self.steps if s.depth == 1),
+            crashed=self.crash is not None or self.root.attributes.get(sc.AGENTOPS_SESSION_CRASHED) is True,
         )
 
     @property
     def end_state_reason(self) -> str | None:
+        if self.crash is not None and self.is_open:
+            return self.crash
         reason = self.root.attributes.get(sc.AGENTOPS_SESSION_END_STATE_REASON)
         if reason:
             return str(reason)
@@ -123,14 +136,21 @@ class Session:
 
     @property
     def failing_step(self) -> Step | None:
-        recorded = self.root.attributes.get(sc.AGENTOPS_SESSION_FAILING_STEP_SPAN_ID)
-        if recorded:
-            for step in self.steps:
-                if step.span_id == recorded:
-                    return step
-        if self.end_state == _states.SUCCESS:
-            return None
-        return find_failing_step(self.steps)
+        """The step that caused the failure: where the exception that ended the session was first
+        raised (see `model._failure`); None unless the session ended Fail because of a step."""
+        cause = self.attribution.cause
+        return self.steps[cause] if cause is not None and self.end_state == _states.FAIL else None
+
+    @property
+    def handled_errors(self) -> list[Step]:
+        """Steps that failed and whose error the agent dealt with: never the cause of a failure."""
+        return [s for s in self.steps if s.handled]
+
+    @property
+    def failure(self) -> Failure | None:
+        """Why the session failed (None unless it ended Fail): the step, its error, the
+        reason, the cause chain behind it (`failure.cause_chain`) and the handled errors."""
+        return failure_of(self.steps, self.attribution, self.end_state, self.end_state_reason)
 
     # Totals: summed from the LLM steps, so they are right before the session ends too.
     @property
@@ -167,6 +187,7 @@ class Session:
     def to_dict(self) -> dict[str, Any]:
         """Plain data for `--json` output and the HTML replay."""
         failing = self.failing_step
+        failure = self.failure
         return {
             "session_id": self.session_id,
             "trace_id": self.trace_id,
@@ -184,6 +205,7 @@ class Session:
             "cost_lower_bound": self.cost_lower_bound,
             "cost_complete": self.cost_complete,
             "failing_step": failing.span_id if failing else None,
+            "failure": failure.to_dict() if failure is not None else None,
             "parent_session_id": self.parent_session_id,
             "root_attributes": dict(self.root.attributes),
             "steps": [s.to_dict() for s in self.steps],
@@ -238,7 +260,12 @@ def build_session(records: Iterable[SpanRecord]) -> Session:
             walk(record.span_id, 2, step.kind == _kinds.LLM)
     steps = _beside_llm_calls(steps, root.start_ns)
     steps.sort(key=lambda s: (s.record.start_ns, s.depth))
-    return Session(root=root, steps=tuple(steps), spans=tuple(spans))
+    top_failed = failed_at_top(steps)
+    session = Session(root=root, steps=tuple(steps), spans=tuple(spans), top_failed=top_failed)
+    attribution = attribute(root, session.steps, session.end_state)
+    if attribution.handled:
+        steps = [dataclasses.replace(s, handled=True) if i in attribution.handled else s for i, s in enumerate(steps)]
+    return dataclasses.replace(session, steps=tuple(steps), attribution=attribution)
 
 
 def _within(inner: SpanRecord, outer: SpanRecord) -> bool:

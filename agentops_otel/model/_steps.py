@@ -23,9 +23,13 @@ decode_content = _conventions.decode_json
 
 @dataclass(frozen=True, slots=True)
 class StepError:
+    """What failed a step. `id` is the exception's identity when we recorded it (the same on every
+    step it passed through); only the first of those steps carries the stack trace."""
+
     type: str
     message: str = ""
     stacktrace: str | None = None
+    id: str | None = None
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type
@@ -35,16 +39,20 @@ def _error_of(record: SpanRecord) -> StepError | None:
     attrs = record.attributes
     if not span_failed(record.status_code, attrs, (e.name for e in record.events)):
         return None
+    error_id = attrs.get(sc.AGENTOPS_ERROR_ID)
+    error_id = str(error_id) if error_id else None
     exceptions = [e for e in record.events if e.name == "exception"]
     if exceptions:
         a = exceptions[-1].attributes
+        stack = a.get(sc.EXCEPTION_STACKTRACE)
         return StepError(
             str(a.get(sc.EXCEPTION_TYPE, "Exception")),
             str(a.get(sc.EXCEPTION_MESSAGE, "")),
-            a.get(sc.EXCEPTION_STACKTRACE),
+            stack if isinstance(stack, str) else None,
+            error_id,
         )
     details = attrs.get(sc.AGENTOPS_ERROR_DETAILS) or record.status_message or ""
-    return StepError(str(attrs.get(sc.ERROR_TYPE, "Error")), str(details))
+    return StepError(str(attrs.get(sc.ERROR_TYPE, "Error")), str(details), None, error_id)
 
 
 def step_kind(record: SpanRecord) -> str:
@@ -67,6 +75,9 @@ class Step:
     provider: str | None = None
     usage: Usage = field(default_factory=Usage)
     cost: float | None = None
+    # The step failed, and the session went on (or ended) without that error: it was caught and dealt
+    # with. Never the cause of a failure (see `Session.failure`).
+    handled: bool = False
 
     # Identity and timing, read from the span.
     @property
@@ -147,7 +158,9 @@ class Step:
                 "type": self.error.type,
                 "message": self.error.message,
                 "stacktrace": self.error.stacktrace,
+                "id": self.error.id,
             },
+            "handled": self.handled,
             "model": self.model,
             "provider": self.provider,
             "usage": self.usage.to_dict(),
@@ -195,8 +208,11 @@ def make_step(record: SpanRecord, depth: int, session_start: int, *, inside_llm:
 
 
 def find_failing_step(steps: Iterable[Step]) -> Step | None:
-    """The step that caused a failure: the deepest failing step, the earliest among equals."""
-    failed = [s for s in steps if s.failed]
-    if not failed:
-        return None
-    return min(failed, key=lambda s: (-s.depth, s.record.start_ns))
+    """The failing step of a failed trace by its structure alone (no exception identities: another
+    instrumentation's trace, an older recording): see `model._failure` for the rule. A session's
+    own answer, which follows the exception that ended it, is `Session.failing_step`."""
+    from ._failure import structural_cause
+
+    steps = list(steps)
+    found = structural_cause(steps)
+    return None if found is None else steps[found]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .._states import FAIL
+from .._states import CRASHED, FAIL
 from ._steps import as_datetime
 from ._usage import Usage
 
@@ -43,7 +43,7 @@ class SessionSummary:
 
     @property
     def failed(self) -> bool:
-        return self.end_state == FAIL
+        return self.end_state in (FAIL, CRASHED)  # a crash is a failure (check --allow-crashed: not)
 
     def to_dict(self) -> dict[str, Any]:
         return {

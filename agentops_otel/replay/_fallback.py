@@ -140,6 +140,8 @@ def _line(number: int, step: Step, level: int) -> str:
 def _error(step: Step, failing: Step | None) -> str:
     assert step.error is not None
     cause = '<p class="cause">\u2190 this step caused the failure</p>' if step is failing else ""
+    if step.handled and step is not failing:
+        cause = '<p class="handled-note">Handled: the agent dealt with this error</p>'
     stack = _traceback(step.error.stacktrace) if step.error.stacktrace else ""
     return f'<div class="er">{cause}<b>{_text(str(step.error))}</b>{stack}</div>'
 

@@ -12,7 +12,7 @@ Every string, attribute value and piece of content is kept once in `values` and 
 of message indexes: the history an agent sends again with each LLM call is then stored once, and the
 page can tell which messages a call adds. Steps are columns (one list per field) so no key repeats:
 `parent` (index, -1 at the top), `kind`, `name`, `span`, `start` and `dur` (ns from the session
-start; null while running), `mark` (0, 1 error, 2 caused the failure), `error`, `llm` (0, or [model,
+start; null while running), `mark` (0, 1 error, 2 caused the failure, 3 handled), `error`, `llm` (0, or [model,
 provider, input tokens, output tokens, cached, reasoning, cost or null, priced]), `input`, `output`,
 `attrs` and the attributes of each event in `events`: [shape, value, ...] where a shape lists the
 keys once for every span that has the same ones. Content attributes shown as a step's input and
@@ -42,8 +42,9 @@ _CONTENT_ATTRIBUTES = frozenset(
         sc.AGENTOPS_STEP_RETURNS,
     }
 )
-# How a step's error reads on the page: none, an error, the error that caused the session's failure.
-MARK_NONE, MARK_ERROR, MARK_CAUSE = 0, 1, 2
+# How a step's error reads on the page: none, an error, the error that caused the session's failure,
+# an error the agent handled (never the cause).
+MARK_NONE, MARK_ERROR, MARK_CAUSE, MARK_HANDLED = 0, 1, 2, 3
 
 
 def is_chat(value: Any) -> bool:
@@ -103,7 +104,15 @@ class _Values:
         return [shape, *(ref(list(v) if isinstance(v, tuple) else v) for v in map(attributes.__getitem__, keys))]
 
 
-def _session_facts(session: Session, failing: int | None, values: _Values) -> dict[str, Any]:
+def _why(session: Session, index_of: dict[str, int]) -> list[list[Any]] | None:
+    """[text, step index or None] for each link of the failing step's cause chain (None: no failure)."""
+    failure = session.failure
+    if failure is None:
+        return None
+    return [[link.text, index_of.get(link.step.span_id) if link.step else None] for link in failure.cause_chain]
+
+
+def _session_facts(session: Session, failing: int | None, values: _Values, index_of: dict[str, int]) -> dict[str, Any]:
     return {
         "session_id": session.session_id,
         "trace_id": session.trace_id,
@@ -123,6 +132,7 @@ def _session_facts(session: Session, failing: int | None, values: _Values) -> di
         "parent_session_id": session.parent_session_id,
         "failing": failing,  # index of the step that caused the failure, or None
         "failure_note": failure_note(session, None if failing is None else failing + 1),
+        "why": _why(session, index_of),  # the "why did this fail" panel: the cause chain, linked
         "attributes": values.attributes(session.root.attributes),
     }
 
@@ -178,7 +188,9 @@ def page_data(session: Session, backend_url: str | None = None) -> dict[str, Any
         span.append(ref(record.name))
         start.append(record.start_ns - origin)
         dur.append(record.duration_ns)
-        mark.append(MARK_CAUSE if i == failing else MARK_ERROR if step.error else MARK_NONE)
+        mark.append(
+            MARK_CAUSE if i == failing else MARK_HANDLED if step.handled else MARK_ERROR if step.error else MARK_NONE
+        )
         error.append(_error(step, values))
         llm.append(_llm(step, values) if step.kind == "llm" else 0)
         inputs.append(values.content(step.params))
@@ -191,7 +203,7 @@ def page_data(session: Session, backend_url: str | None = None) -> dict[str, Any
         )
     return {
         "v": VERSION,
-        "session": _session_facts(session, failing, values),
+        "session": _session_facts(session, failing, values, index_of),
         "backend_url": backend_url,
         "values": values.items,
         "shapes": values.shapes,

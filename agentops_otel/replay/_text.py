@@ -71,8 +71,9 @@ def failure_note(session: Session, failing_number: int | None) -> str:
         name = f"{step.kind} {step.name}" if step is not None else "a step"
         return f"Caused by step {failing_number} ({name}){error}"
     if state == _states.FAIL:
-        because = f" with the reason {reason!r}" if reason else " without a reason"
-        return f"No step recorded an error: the session was ended as Fail{because}."
+        failure = session.failure
+        summary = failure.summary if failure is not None else f"Ended Fail: {reason}"
+        return f"No step to jump to. {summary}."
     if state == _states.SUCCESS:
         return "Nothing failed: the session succeeded."
     if state is None:

@@ -5,6 +5,11 @@
     00:01.890  Action: fetch_customer_data  Input: customer_id=None  [0.5ms]
                Error: ValueError: customer_id cannot be None   <- caused the failure
     00:01.893  Session ended: Fail (ValueError: customer_id cannot be None)
+               Why it failed: Step 2 (action fetch_customer_data) raised ValueError: ...
+                 customer_id=None
+                 <- chosen by LLM call #1 (tool call fetch_customer_data)
+
+An error the agent dealt with reads "Handled error", in yellow, and is never the cause.
 
 Lines are built as styled segments first; plain text joins them, colour renders them with rich
 (imported only then). Content is untrusted: control characters are shown escaped, never sent to the
@@ -55,6 +60,7 @@ def render_timeline(session: Session, *, color: bool = False, width: int = 100) 
         if step.error is not None:
             lines.extend(_error_line(step, width, top, caused_failure=failing is not None and step is failing))
     lines.append(_end_line(session, width))
+    lines.extend(_failure_lines(session, width))
     return _to_ansi(lines) if color else "\n".join("".join(text for text, _ in line) for line in lines)
 
 
@@ -105,7 +111,12 @@ def _excerpt_segments(excerpts: list[tuple[str, str]], room: int, *, first_gap: 
 
 
 def _error_line(step: Step, width: int, top: int, *, caused_failure: bool) -> list[Line]:
+    """The step's error; one the agent handled reads "Handled error", in yellow, never the cause."""
     indent = " " * _OFFSET_WIDTH + _GAP + "  " * (step.depth - top)
+    if step.handled and not caused_failure:
+        room = width - len(indent) - len("Handled error: ")
+        text = _shorten(_clean(str(step.error)), max(room, _MIN_EXCERPT))
+        return [_fit([(indent, None), ("Handled error: ", "bold yellow"), (text, "yellow")], width)]
     mark: Line = [(_FAILURE_MARK, "bold red")] if caused_failure else []
     room = width - len(indent) - len("Error: ") - _length(mark)
     if room < _MIN_EXCERPT and mark:  # too narrow for both: the mark goes on a line of its own
@@ -132,6 +143,24 @@ def _end_line(session: Session, width: int) -> Line:
         room = width - _length(line) - 3
         line.append((f" ({_shorten(_clean(reason), room)})", None))
     return _fit(line, width)
+
+
+def _failure_lines(session: Session, width: int) -> list[Line]:
+    """Why the session failed: which step (or none, and why), then where its argument came from."""
+    failure = session.failure
+    if failure is None:
+        return []
+    indent = " " * _OFFSET_WIDTH + _GAP
+    lines = [_fit([(indent, None), ("Why it failed: ", "bold red"), (_clean(failure.summary), None)], width)]
+    for i, link in enumerate(failure.cause_chain):
+        arrow = "  " if i == 0 else "  <- "
+        lines.append(_fit([(indent + arrow, "dim"), (_clean(link.text), "red" if i == 0 else None)], width))
+    if failure.handled:
+        names = ", ".join(_clean(step.name) for step in failure.handled)
+        lines.append(
+            _fit([(indent, None), (f"Handled on the way ({len(failure.handled)}): ", "yellow"), (names, None)], width)
+        )
+    return lines
 
 
 # Pieces

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 
+from .. import _liveness
 from .._config import store_path
 from ..cost import price_records
 from ..errors import SessionNotFoundError
@@ -61,6 +62,9 @@ class StoreSource:
             yield from store.iter_sessions(since_ns=since_ns, tags=tags, status=status, service=service)
 
     def session(self, ident: str) -> Session:
+        return _liveness.judged(self._session(ident))
+
+    def _session(self, ident: str) -> Session:
         if not self.exists:
             raise SessionNotFoundError(
                 f"no session {ident!r}: no sessions recorded yet in {self.path} "

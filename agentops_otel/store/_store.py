@@ -11,8 +11,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import _liveness
 from .. import semconv as sc
-from .._states import OPEN, derived_end_state, parse_status
+from .._states import CRASHED, OPEN, derived_end_state, parse_status
 from ..errors import ConfigurationError
 from ..model import SessionSummary, SpanRecord, Usage
 from ._codec import RECORD_COLUMNS, SPAN_COLUMNS, UNREADABLE, from_row, to_row
@@ -36,11 +37,21 @@ WHERE trace_id = ? AND (? OR root_span_id IS NULL OR root_span_id = ?)
 """
 # Traces of other instrumentations carry no end state: a failed direct child of the root fails them, as
 # `_states.derived_end_state` says (a test checks the store against the model on the same traces).
+# As `model._failure.failed_at_top`: a span right under the root failed, looking through the spans
+# that only group steps (step kind 'other': chains, turns) and did not fail themselves.
 _DERIVE_FAIL = """
 UPDATE sessions SET end_state = 'Fail'
-WHERE trace_id = ? AND end_state_explicit = 0 AND end_ns IS NOT NULL AND end_state IS NOT 'Fail'
-  AND EXISTS (SELECT 1 FROM spans WHERE spans.trace_id = sessions.trace_id
-              AND spans.parent_span_id = sessions.root_span_id AND spans.failed = 1)
+WHERE trace_id = ?1 AND end_state_explicit = 0 AND end_ns IS NOT NULL AND end_state IS NOT 'Fail'
+  AND EXISTS (
+    WITH RECURSIVE top(span_id, step_kind, failed) AS (
+      SELECT span_id, step_kind, failed FROM spans WHERE trace_id = ?1
+        AND parent_span_id = (SELECT root_span_id FROM sessions WHERE trace_id = ?1)
+      UNION
+      SELECT spans.span_id, spans.step_kind, spans.failed FROM spans JOIN top ON spans.parent_span_id = top.span_id
+      WHERE spans.trace_id = ?1 AND top.step_kind = 'other' AND top.failed = 0
+    )
+    SELECT 1 FROM top WHERE failed = 1
+  )
 """
 _FIND_ROOT = f"""
 SELECT {", ".join(RECORD_COLUMNS)} FROM spans
@@ -71,7 +82,8 @@ def _root_values(root: SpanRecord) -> tuple[Any, ...]:
     attrs = root.attributes
     explicit = attrs.get(sc.AGENTOPS_SESSION_END_STATE)
     # From the root alone; a failed step under a root without an end state is applied by _DERIVE_FAIL.
-    end_state = derived_end_state(explicit, root.end_ns is not None, root.status_code)
+    crashed = attrs.get(sc.AGENTOPS_SESSION_CRASHED) is True
+    end_state = derived_end_state(explicit, root.end_ns is not None, root.status_code, crashed=crashed)
     reason = attrs.get(sc.AGENTOPS_SESSION_END_STATE_REASON) or root.status_message
     return (
         root.span_id,
@@ -174,7 +186,7 @@ class LocalStore:
             root = from_row(found) if found else None
         if root is not None:
             conn.execute(_SET_ROOT, _root_values(root))
-        if root is not None or any(row[_FAILED] for _, row in items):
+        if root is not None or any(row[_FAILED] or row[_STEP_KIND] == "other" for _, row in items):
             conn.execute(_DERIVE_FAIL, (trace_id,))
 
     # Reading
@@ -196,8 +208,13 @@ class LocalStore:
             if not self._has_schema():
                 return []
             bound = [*args, limit] if limit is not None else args
-            rows = self._conn.execute(_listing_sql(where, limit is not None), bound).fetchall()
-        return [_summary(row) for row in rows]
+            self._conn.execute("BEGIN")  # one snapshot for the rows and the open ones' liveness
+            try:
+                rows = self._conn.execute(_listing_sql(where, limit is not None), bound).fetchall()
+                crashes = self._crashes(rows, _ROOT, _END_STATE)
+            finally:
+                self._conn.execute("COMMIT")
+        return _kept([_summary(row, crashes.get(row[0])) for row in rows], status)
 
     def iter_sessions(
         self,
@@ -219,10 +236,28 @@ class LocalStore:
         while True:
             with self._lock, translated_errors(self.path, "listing sessions"):
                 rows = cursor.fetchmany(1000)
+                crashes = self._crashes(rows, _GATE_ROOT, _END_STATE)
             if not rows:
                 return
-            for row in rows:
-                yield _gate_summary(row)
+            yield from _kept([_gate_summary(row, crashes.get(row[0])) for row in rows], status)
+
+    def _crashes(self, rows: Sequence[tuple[Any, ...]], root_at: int, state_at: int) -> dict[str, str]:
+        """Why each open session of `rows` is crashed (its writer, named on its root, is gone or long
+        silent), by trace id; the lock held. Open sessions are few: two lookups each."""
+        found: dict[str, str] = {}
+        for row in rows:
+            if row[state_at] is None and (reason := self._crash(row[0], row[root_at])) is not None:
+                found[row[0]] = reason
+        return found
+
+    def _crash(self, trace_id: str, root_span_id: str | None) -> str | None:
+        sql = f"SELECT {', '.join(RECORD_COLUMNS)} FROM spans WHERE trace_id = ? AND span_id = ?"
+        root = self._conn.execute(sql, (trace_id, root_span_id)).fetchone() if root_span_id else None
+        attributes = from_row(root).attributes if root else {}
+        (last,) = self._conn.execute(
+            "SELECT max(max(start_ns, coalesce(end_ns, 0))) FROM spans WHERE trace_id = ?", (trace_id,)
+        ).fetchone()
+        return _liveness.crash_reason(attributes, last)
 
     def find(self, ident: str) -> list[tuple[str, str]]:
         """(trace_id, session_id) of the traces whose session id or trace id is or starts with `ident`.
@@ -300,7 +335,9 @@ def _filters(
     if status is not None:
         canonical = parse_status(status)
         if canonical == OPEN:
-            where.append("end_state IS NULL")
+            where.append("end_state IS NULL")  # less those whose writer is gone (`_kept`)
+        elif canonical == CRASHED:  # killed by a signal, or open with its writer gone (`_kept`)
+            where.append("(end_state = 'Crashed' OR end_state IS NULL)")
         else:
             where.append("end_state = ?")
             args.append(canonical)
@@ -341,6 +378,7 @@ GROUP BY page.trace_id
 # What the gate rates, and no more: summing tokens it never reads doubled the time over 100,000 sessions.
 _GATE_LISTING = """
 SELECT s.trace_id, s.session_id, s.name, s.start_ns, s.end_ns, s.end_state, s.end_state_reason, s.tags, s.service,
+    s.root_span_id,
     total(spans.step_kind = 'llm'),
     total(CASE WHEN spans.step_kind != 'session' THEN spans.cost_usd END),
     min(CASE WHEN spans.step_kind = 'llm' THEN spans.priced END)
@@ -363,8 +401,22 @@ def _listing_sql(where: Sequence[str], limited: bool) -> str:
     )
 
 
-def _gate_summary(row: tuple[Any, ...]) -> SessionSummary:
-    trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, calls, cost, all_priced = row
+# Where the listings' rows hold what crash judging needs.
+_END_STATE, _ROOT, _GATE_ROOT = 5, 9, 9
+
+
+def _kept(listed: list[SessionSummary], status: str | None) -> list[SessionSummary]:
+    """`listed` less what the SQL filter could not tell: open ones that crashed, or the other way."""
+    if status is None or (wanted := parse_status(status)) not in (OPEN, CRASHED):
+        return listed
+    return [s for s in listed if (s.end_state == CRASHED) == (wanted == CRASHED)]
+
+
+def _gate_summary(row: tuple[Any, ...], crash: str | None = None) -> SessionSummary:
+    trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, _root = row[:10]
+    calls, cost, all_priced = row[10:]
+    if crash is not None:  # open, and its writer is gone
+        end_state, reason = CRASHED, crash
     complete = calls == 0 or bool(all_priced)
     return SessionSummary(
         session_id,
@@ -386,8 +438,10 @@ def _gate_summary(row: tuple[Any, ...]) -> SessionSummary:
 _NO_USAGE = Usage()
 
 
-def _summary(row: tuple[Any, ...]) -> SessionSummary:
+def _summary(row: tuple[Any, ...], crash: str | None = None) -> SessionSummary:
     trace_id, session_id, name, start_ns, end_ns, end_state, reason, tags, service, root = row[:10]
+    if crash is not None:  # open, and its writer is gone
+        end_state, reason = CRASHED, crash
     calls, inp, out, cache_read, cache_write, reasoning, cost, all_priced, spans, root_is_step = row[10:]
     steps = int(spans) if root is None else int(spans) - 1 + int(root_is_step)
     complete = calls == 0 or bool(all_priced)

@@ -125,6 +125,7 @@ function tracebackNode(pieces) {
 function errorNode(i) {
   var error = V[C.error[i]], box = el("div", "error-box");
   if (C.mark[i] === MARK_CAUSE) box.appendChild(el("div", "cause", "\u2190 this step caused the failure"));
+  else if (C.mark[i] === MARK_HANDLED) box.appendChild(el("div", "handled-note", "Handled: the agent dealt with this error; it did not cause a failure"));
   else if (S.failing !== null) {
     var other = el("div", "muted", "This step raised an error; the failure was caused by ");
     var link = el("a", null, "step " + (S.failing + 1));

@@ -46,6 +46,19 @@ function renderHeader() {
   $("failure-note").textContent = S.failure_note;
   $("jump-failure").disabled = S.failing === null;
   $("jump-failure").title = S.failure_note;
+  if (S.why && S.why.length) {  // the cause chain, each link one click from its step
+    S.why.forEach(function (link) {
+      var item = el("li", null, link[1] === null ? String(link[0]) : "");
+      if (link[1] !== null) {
+        var a = el("a", null, String(link[0]));
+        a.href = "#step-" + (link[1] + 1);
+        a.addEventListener("click", function (ev) { ev.preventDefault(); goToStep(link[1]); keepInView(link[1]); });
+        item.appendChild(a);
+      }
+      $("why-chain").appendChild(item);
+    });
+    $("why").hidden = false;
+  }
   var anyError = false;
   for (var e = 0; e < N && !anyError; e++) anyError = C.mark[e] !== 0;
   $("next-error").hidden = !anyError;

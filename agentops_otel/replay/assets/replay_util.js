@@ -69,8 +69,8 @@ function stateClass(state) {
 }
 var ROLE_CLASSES = { user: "r-user", assistant: "r-assistant", system: "r-system", developer: "r-system", tool: "r-tool" };
 function roleClass(role) { return has(ROLE_CLASSES, role) ? ROLE_CLASSES[role] : "r-other"; }
-var MARK_ERROR = 1, MARK_CAUSE = 2;
-var MARK_CLASSES = ["", " failed", " failed cause"];
+var MARK_ERROR = 1, MARK_CAUSE = 2, MARK_HANDLED = 3;
+var MARK_CLASSES = ["", " failed", " failed cause", " handled"];
 
 // Formats (the same as replay/_text.py) ------------------------------------------------------------
 function fmtDuration(seconds) {

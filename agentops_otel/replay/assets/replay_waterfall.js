@@ -200,6 +200,7 @@ function rowFor(i, position, current, rowHeight, filtering) {
   label.appendChild(icon(kind));
   label.appendChild(el("span", "name", str(C.name[i])));
   if (C.mark[i] === MARK_CAUSE) label.appendChild(el("span", "cause-badge", "cause"));
+  else if (C.mark[i] === MARK_HANDLED) label.appendChild(el("span", "handled-badge", "handled"));
   if (collapsed[i] && !filtering) label.appendChild(el("span", "folded", "+" + (subtreeSize[i] - 1)));
   label.appendChild(el("span", "preview", previewOf(i)));
   row.appendChild(label);
