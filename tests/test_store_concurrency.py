@@ -83,3 +83,31 @@ def test_many_processes_creating_one_new_store_at_once_never_see_it_half_made(tm
     procs = [subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE) for _ in range(6)]
     errors = [p.communicate()[1].decode() for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, errors
+
+
+def test_a_store_opened_while_another_process_holds_the_new_files_write_lock_waits_for_it(tmp_path):
+    # SQLite refuses a journal-mode change at once (no busy handler) while another connection holds the
+    # write lock: a writer opening the store right then must wait like any other statement, not fail.
+    import sqlite3
+    import threading
+
+    path = tmp_path / "new.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    opened: list[object] = []
+
+    def open_store() -> None:
+        try:
+            with LocalStore(path) as store:
+                opened.append(store.span_count())
+        except Exception as exc:  # recorded for the assertion below
+            opened.append(exc)
+
+    opener = threading.Thread(target=open_store)
+    opener.start()
+    opener.join(0.5)
+    assert opener.is_alive(), f"the store gave up while the lock was held: {opened}"
+    holder.execute("COMMIT")
+    holder.close()
+    opener.join(30)
+    assert opened == [0]

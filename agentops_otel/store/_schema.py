@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import shutil
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -147,7 +148,7 @@ def connect(path: Path, *, create: bool, busy_timeout_s: float = DEFAULT_BUSY_TI
             _make_directory(path.parent)
         conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False)
         try:
-            _prepare(conn, path, create=create)
+            _prepare(conn, path, create=create, busy_timeout_s=busy_timeout_s)
         except BaseException:
             conn.close()
             raise
@@ -189,7 +190,29 @@ def _foreign_tables(conn: sqlite3.Connection) -> list[str] | None:
             conn.execute("COMMIT")
 
 
-def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
+def _use_wal(conn: sqlite3.Connection, timeout_s: float) -> None:
+    """Switch the file to WAL, waiting for other processes as long as any other statement would.
+
+    SQLite answers a journal-mode change with "database is locked" at once, without its busy handler,
+    when another process holds the write lock (waiting could deadlock inside SQLite): several
+    processes creating one store at the same moment hit that, so the wait is ours.
+    """
+    deadline = time.monotonic() + timeout_s
+    pause = 0.001
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+
+
+def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool, busy_timeout_s: float) -> None:
     tables = _foreign_tables(conn)
     if tables is not None:
         if tables:
@@ -199,7 +222,7 @@ def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
             )
         if not create:
             return  # an empty file: a store with nothing recorded yet
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn, busy_timeout_s)
         conn.execute("BEGIN IMMEDIATE")
         try:
             if not schema_exists(conn):  # another process may have created it while we waited
@@ -221,6 +244,6 @@ def _prepare(conn: sqlite3.Connection, path: Path, *, create: bool) -> None:
             f"up to {SCHEMA_VERSION}): upgrade with `pip install -U agentops-opentelemetry`"
         )
     if create:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn, busy_timeout_s)
     # WAL + NORMAL: a crash of the application loses nothing committed; only power loss could.
     conn.execute("PRAGMA synchronous = NORMAL")
