@@ -86,7 +86,10 @@ class SessionContextProcessor(SpanProcessor):
     def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
         try:
             session_id = otel_context.get_value(SESSION_ID_KEY, parent_context)
-            if session_id is not None:
+            if session_id is None:
+                return
+            given = getattr(getattr(span, "_attributes", None), "_dict", None)  # the SDK's plain dict
+            if given is None or given.get(sc.SESSION_ID) != session_id:  # our steps pass it at start
                 span.set_attribute(sc.SESSION_ID, session_id)
         except Exception:  # runs in the application's thread, inside its start_span()
             internal_error("stamp a span with its session")
@@ -113,8 +116,23 @@ class _PipelineProcessor(SynchronousMultiSpanProcessor):
         self.before_shutdown: Callable[[], None] | None = None  # capture ends open sessions there
         self.retired = False
         self.settings = settings
-        super().add_span_processor(SessionContextProcessor())
+        self._stamp = SessionContextProcessor()
+        super().add_span_processor(self._stamp)
         super().add_span_processor(cost)
+
+    # Until retired it holds exactly (stamping, cost): called directly, without the SDK's loop.
+    def on_start(self, span: Any, parent_context: otel_context.Context | None = None) -> None:
+        if self.retired:
+            super().on_start(span, parent_context=parent_context)
+            return
+        self._stamp.on_start(span, parent_context)
+        self.cost.on_start(span, parent_context)
+
+    def _on_ending(self, span: Any) -> None:
+        if self.retired:
+            super()._on_ending(span)
+        else:
+            self.cost._on_ending(span)
 
     def add_span_processor(self, span_processor: SpanProcessor) -> None:
         if self.retired:
@@ -154,7 +172,10 @@ class _PipelineProcessor(SynchronousMultiSpanProcessor):
             span = redacted(span, self.settings.redactor)
         except Exception:
             internal_error(f"redact span {span.name!r}")
-        super().on_end(span)
+        if self.retired:
+            super().on_end(span)
+        else:
+            self.cost.on_end(span)
 
 
 @dataclass
@@ -296,14 +317,16 @@ def build(
                 cost = CostProcessor([replaced, *own], pricer=pricer, extra_keys=extra_keys)
                 active = _PipelineProcessor(cost, settings)
             provider._active_span_processor = active
-        # genai-prices and its tables load here, once per process (about 0.2 s of import and 0.5 s of
-        # CPU), so that no span of the agent waits for them: init()'s time, not a step's.
-        try:
-            cost.pricer.warm_up()
-        except Exception:
-            internal_error("load the price tables (LLM calls are priced when they end instead)", _log)
         _pipeline = Pipeline(provider, settings, recorder, cost, created, own, replaced, original, holder)
-        return _pipeline
+    # genai-prices and its tables load here, once per process (0.2-0.3 s), so that no span of the
+    # agent waits for them; outside the lock, which a signal arriving meanwhile may need. Not on a
+    # thread: an import still running at exit makes CPython forget an uncaught Ctrl-C (the process
+    # exits 1, not by SIGINT), and a first LLM call soon after init() would wait for it anyway.
+    try:
+        cost.pricer.warm_up()
+    except Exception:
+        internal_error("load the price tables (LLM calls are priced when they end instead)", _log)
+    return _pipeline
 
 
 def sdk_provider_behind(provider: Any) -> Any:

@@ -122,4 +122,4 @@ def test_memory_holds_the_sessions_still_in_hand_and_only_a_few_others():
         with agentops.session(f"loop-{i}"):
             echo(i)
     assert len(kept.get().steps) == 600  # its handle is alive: kept whole
-    assert recorder._count <= 500 + 600 + 2  # the loop's sessions beyond the bound are gone
+    assert len(recorder) <= 500 + 600 + 2  # the loop's sessions beyond the bound are gone

@@ -10,6 +10,7 @@ from opentelemetry.trace import Span
 
 from .. import _pipeline, _redact
 from .. import semconv as sc
+from .._config import ContentCapture
 from .._content import to_json
 from .._exceptions import record_exception
 
@@ -37,10 +38,12 @@ def redactor() -> _redact.Redactor:
 
 def content_attributes(key: str, value: Any, attrs: dict[str, Any]) -> None:
     """Add `value` as JSON under `key` when content capture is on."""
-    settings = _pipeline.current_settings()
-    if settings.capture.value == "NO_CONTENT":
+    pipeline = _pipeline.current_pipeline()
+    settings = pipeline.settings if pipeline is not None else _pipeline.Settings()
+    if settings.capture is ContentCapture.NO_CONTENT:
         return
-    text, truncated = to_json(value, settings.max_content_length, local_redactor())
+    # Masked here only when the span will not pass the pipeline's redaction net.
+    text, truncated = to_json(value, settings.max_content_length, settings.redactor if pipeline is None else None)
     attrs[key] = text
     if truncated:
         attrs[sc.AGENTOPS_STEP_TRUNCATED] = True
