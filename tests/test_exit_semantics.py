@@ -86,6 +86,32 @@ def test_leaving_a_session_by_exit_or_ctrl_c(tmp_path: Path, how, end_state, rea
     assert (listed.end_state, listed.end_state_reason) == (end_state, reason)
 
 
+def test_ctrl_c_with_otlp_export_still_ends_the_process_by_sigint(tmp_path: Path):
+    """Nothing of ours imports or execs at exit (a price-table thread or a lazily imported HTTP
+    client did): CPython then forgets an uncaught Ctrl-C and the process exits 1, not by SIGINT."""
+    from tests._otlp_receiver import OtlpReceiver
+
+    receiver = OtlpReceiver()
+    try:
+        env = env_for(
+            tmp_path,
+            OTEL_TRACES_EXPORTER="otlp",
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}",
+            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(PROGRAM), "ctrl-c"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == -2, done.stderr
+        assert len(receiver.span_ids()) == 2  # the session and its step, sent at exit
+    finally:
+        receiver.close()
+
+
 def test_an_uncaught_exception_ends_the_session_fail_and_the_applications_hook_still_runs(tmp_path: Path):
     done, listed = _run(tmp_path, "uncaught")
     assert done.returncode == 1
