@@ -11,9 +11,11 @@ price is compiled once into a `PriceFunction`, so a call costs a few microsecond
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import genai_prices
 from genai_prices.data_snapshot import DataSnapshot, find_provider_by_id, get_snapshot
@@ -110,7 +112,12 @@ class Pricer:
     def warm_up(self) -> None:
         """Load genai-prices' snapshot now (about half a second of CPU with the import) rather than in
         the first LLM span's end, in the agent's time. `init()` calls this, once per process."""
-        get_snapshot()
+        snapshot = get_snapshot()
+        # First uses pay one-off costs too (about 1.5 ms of genai-prices' validation and matching):
+        # one lookup that matches nothing and one price function, both thrown away.
+        with contextlib.suppress(LookupError):
+            snapshot.find_provider_model("agentops-otel-warm-up", None, None, None)
+        PriceFunction(ModelPrice(input_mtok=Decimal(1), output_mtok=Decimal(2)))
 
     def quote(
         self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
