@@ -137,7 +137,10 @@ function nearestVisible(i) {  // after folding: the row that now stands for the 
 var hashTimer = null;
 function updateHash(hash) {  // browsers throttle history updates: the address follows once it rests
   clearTimeout(hashTimer);
-  hashTimer = setTimeout(function () { if (location.hash !== hash) history.replaceState(null, "", hash); }, 120);
+  var before = location.hash;  // an address the user changes meanwhile wins over ours
+  hashTimer = setTimeout(function () {
+    if (location.hash === before && location.hash !== hash) history.replaceState(null, "", hash);
+  }, 120);
 }
 function setPosition() {
   var i = visible[cursor];
