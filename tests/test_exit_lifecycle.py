@@ -314,3 +314,50 @@ def test_pool_workers_of_every_start_method_deliver_every_session(
     assert len(sessions) == 8 and {s.end_state for s in sessions} == {"Success"}
     spool = DiskSpool(default_spool_dir(tmp_path / "traces.db", hanging.endpoint), 1 << 30)
     assert spool.pending_spans() == 80  # the backend never answered: every span waits for the next run
+
+
+# A signal that lands just before the main thread blocks in a semaphore (a pool worker idle in get()
+# as pool.terminate() signals it) trips CPython's flag but never wakes the main thread, so a Python
+# handler never runs. Made certain here: the signal is delivered to another thread of the process
+# once the main thread is seen blocked in that very semaphore's futex (/proc/self/task/<tid>/syscall).
+LOST_WAKEUP = """
+import os, signal, sys, threading, time
+import multiprocessing
+import agentops_otel
+
+@agentops_otel.tool
+def lookup(i):
+    return {"i": i}
+
+agentops_otel.init(auto_start_session=False)
+handle = agentops_otel.start_session(tags=["blocked"])
+lookup(1)
+lock = multiprocessing.Lock()
+lock.acquire()
+address = lock._semlock.handle
+main = threading.main_thread().native_id
+
+def blocked_in_lock():
+    with open(f"/proc/self/task/{main}/syscall") as f:
+        fields = f.read().split()
+    return len(fields) > 1 and fields[0] == "202" and 0 <= int(fields[1], 16) - address < 64
+
+def deliver_elsewhere():
+    while not blocked_in_lock():
+        time.sleep(0.01)
+    print("main blocked", flush=True)
+    signal.pthread_kill(threading.get_ident(), signal.SIGTERM)  # to this thread, not the main one
+    time.sleep(3600)
+
+threading.Thread(target=deliver_elsewhere, daemon=True).start()
+lock.acquire()  # never released: only a signal handler can end this process
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or os.uname().machine != "x86_64", reason="futex id")
+def test_a_sigterm_that_never_wakes_the_blocked_main_thread_still_ends_sessions_and_kills(tmp_path: Path) -> None:
+    done, _ = run(LOST_WAKEUP, env_for(tmp_path))
+    assert "main blocked" in done.stdout
+    assert done.returncode == -signal.SIGTERM, done.stderr
+    (listed,) = stored(tmp_path)[1]
+    assert (listed.end_state, listed.end_state_reason) == ("Crashed", "terminated by SIGTERM")

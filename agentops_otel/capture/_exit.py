@@ -30,6 +30,7 @@ from typing import Any
 from .. import _pipeline
 from .._atexit import call_last_at_exit
 from .._config import ENV_SIGNALS, env_bool
+from . import _wakeup
 
 _log = logging.getLogger("agentops_otel")
 
@@ -62,6 +63,7 @@ def install_exit_hooks() -> None:
     call_last_at_exit(at_exit)
     if hasattr(os, "register_at_fork"):
         os.register_at_fork(after_in_child=_forget_parent_sessions)
+        os.register_at_fork(after_in_child=_watch_signals)
     from multiprocessing import util
 
     util.register_after_fork(at_exit, _flush_at_worker_exit)  # fork: run in every forked worker
@@ -202,6 +204,14 @@ def install_signal_handlers() -> None:
         except (ValueError, OSError):  # not settable here: the exit hooks still flush
             continue
         _previous[signum] = current
+    _watch_signals()
+
+
+def _watch_signals() -> None:
+    """Make sure our handler runs for a signal the main thread was not woken for (`_wakeup`)."""
+    ours = frozenset(s for s in map(lambda name: getattr(signal, name, None), _SIGNALS) if s is not None)
+    if any(signal.getsignal(s) is _on_signal for s in ours):
+        _wakeup.watch(ours, lambda signum: signal.getsignal(signum) is _on_signal)
 
 
 def _bounded(work: Any) -> None:
@@ -230,6 +240,7 @@ def _flush_only() -> None:
 
 def _on_signal(signum: int, frame: Any) -> None:
     global _exited, _handling, _pending_signal
+    _wakeup.handler_started()
     previous = _previous.get(signum, signal.SIG_DFL)
     chained = callable(previous)
     if _ending and not chained:
