@@ -2,8 +2,10 @@
 its next check; a signal that lands just before the main thread blocks in a semaphore (a pool worker
 idle in `get()` as `pool.terminate()` signals it, or a signal the kernel gave another thread) is
 noted and never run, and the process hangs where it would have died. A watcher thread reads CPython's
-wakeup fd: when our handler has not started a second after one of our signals came, it sends the
-signal again to the main thread itself, which interrupts the wait so that the handler runs.
+wakeup fd: when our handler has not started a second after one of our signals came, it sends SIGURG
+(ignored by default; ours does nothing) to the main thread itself. That interrupts the wait, and
+CPython then runs every handler whose signal did come. Never the signal itself: the byte may have
+been written by a forked child before it made a pipe of its own, and a nudge must not kill us.
 
 Only while nobody else uses the wakeup fd: an application's own (or asyncio's loop, which sets it
 while it handles signals) is left alone, and our watch is then simply not there.
@@ -26,7 +28,6 @@ _fds: tuple[int, int] | None = None  # (read, write) of our wakeup pipe
 _pid = 0  # the process that made it (a forked child makes its own)
 _started = 0  # deliveries our handler has started, ever
 _seen = 0  # deliveries of our signals read from the wakeup fd, ever
-_resent = 0  # our own sends whose wakeup byte is not read yet
 _changed = threading.Condition(_lock)
 
 
@@ -40,14 +41,21 @@ def handler_started() -> None:
 
 def watch(signums: frozenset[int], is_ours: Callable[[int], bool]) -> None:
     """Start watching in this process, once (from the main thread: `init()`, or a forked child's hook)."""
-    global _fds, _pid, _lock, _changed, _started, _seen, _resent
-    if not hasattr(signal, "pthread_kill") or threading.current_thread() is not threading.main_thread():
+    global _fds, _pid, _lock, _changed, _started, _seen
+    nudge = getattr(signal, "SIGURG", None)
+    if (
+        nudge is None
+        or not hasattr(signal, "pthread_kill")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return
     if _pid == os.getpid():
         return
     if _pid:  # a forked child: the parent's watcher may have held the lock at the fork
         _lock = threading.RLock()
         _changed = threading.Condition(_lock)
+    if signal.getsignal(nudge) not in (signal.SIG_DFL, _nothing):
+        return  # the application handles SIGURG: not ours to send
     inherited = _fds
     read_fd, write_fd = os.pipe()
     os.set_blocking(write_fd, False)
@@ -60,14 +68,15 @@ def watch(signums: frozenset[int], is_ours: Callable[[int], bool]) -> None:
         signal.set_wakeup_fd(previous)  # the application's own: keep it
         _close(read_fd, write_fd)
         return
+    signal.signal(nudge, _nothing)
     if inherited is not None:  # a forked child: the parent's pipe is the parent's
         _close(*inherited)
     with _lock:
         _fds, _pid = (read_fd, write_fd), os.getpid()
-        _started = _seen = _resent = 0
+        _started = _seen = 0
     main = threading.main_thread().ident
     thread = threading.Thread(
-        target=_read, args=(read_fd, signums, is_ours, main), name="agentops-otel-signals", daemon=True
+        target=_read, args=(read_fd, signums, is_ours, main, nudge), name="agentops-otel-signals", daemon=True
     )
     thread.start()
 
@@ -78,12 +87,16 @@ def _close(*fds: int) -> None:
             os.close(fd)
 
 
+def _nothing(signum: int, frame: object) -> None:
+    """SIGURG's handler: its only work is the interrupted wait."""
+
+
 def _caught_up() -> bool:
     return _started >= _seen
 
 
-def _read(read_fd: int, signums: frozenset[int], is_ours: Callable[[int], bool], main: int | None) -> None:
-    global _seen, _resent
+def _read(read_fd: int, signums: frozenset[int], is_ours: Callable[[int], bool], main: int | None, nudge: int) -> None:
+    global _seen
     while True:
         try:
             data = os.read(read_fd, 64)
@@ -95,15 +108,12 @@ def _read(read_fd: int, signums: frozenset[int], is_ours: Callable[[int], bool],
             if signum not in signums:
                 continue
             with _lock:
-                if _resent:
-                    _resent -= 1  # the byte of our own send
-                    continue
                 _seen += 1
-            _make_it_run(signum, is_ours, main)
+            _make_it_run(signum, is_ours, main, nudge)
 
 
-def _make_it_run(signum: int, is_ours: Callable[[int], bool], main: int | None) -> None:
-    global _resent, _seen
+def _make_it_run(signum: int, is_ours: Callable[[int], bool], main: int | None, nudge: int) -> None:
+    global _seen
     for _ in range(_TRIES):
         with _lock:
             if _changed.wait_for(_caught_up, _GRACE_S):
@@ -111,8 +121,9 @@ def _make_it_run(signum: int, is_ours: Callable[[int], bool], main: int | None) 
             if main is None or not is_ours(signum):
                 _seen = _started  # another handler took over: not ours to repeat
                 return
-            _resent += 1
         try:
-            signal.pthread_kill(main, signum)
+            signal.pthread_kill(main, nudge)
         except (OSError, ValueError):  # the main thread is gone: the process is ending anyway
             return
+    with _lock:
+        _seen = _started  # stuck in C code no signal breaks, or a byte that was not ours: start afresh
