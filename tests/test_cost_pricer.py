@@ -84,9 +84,14 @@ def test_cached_tokens_cost_less_than_fresh_ones(pricer: Pricer) -> None:
     assert cached.total < fresh.total
 
 
-def test_every_model_in_the_snapshot_prices_as_genai_prices_does(pricer: Pricer) -> None:
+@pytest.mark.parametrize("path", ["compiled", "first-use"])
+def test_every_model_in_the_snapshot_prices_as_genai_prices_does(path: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # The compiled price functions must agree with calc_price for every model and tier, not only the
     # popular ones: small usage, usage with every token kind, and usage past the usual tier starts.
+    # So must a price's first use, which genai-prices answers while the function compiles elsewhere
+    # (a fresh Pricer per model: its first call, at least, takes that path).
+    monkeypatch.delenv(ENV_PRICES_FILE, raising=False)
+    pricer = Pricer(compile_now=True)
     usages = [
         Usage(10, 3),
         Usage(5_000, 700, cache_read_tokens=3_000, cache_write_tokens=1_000, reasoning_tokens=300),
@@ -95,6 +100,8 @@ def test_every_model_in_the_snapshot_prices_as_genai_prices_does(pricer: Pricer)
     compared = 0
     for provider in get_snapshot().providers:
         for model in provider.models:
+            if path == "first-use":
+                pricer = Pricer()
             for usage in usages:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # genai-prices warns about exotic price keys

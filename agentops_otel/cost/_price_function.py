@@ -86,6 +86,19 @@ def _scale_of(values: list[Decimal]) -> int:
     return max([0, *(-int(v.as_tuple().exponent) for v in values if v)])
 
 
+def price_directly(model_price: ModelPrice, counts: Tokens) -> tuple[int, int, int, int]:
+    """What a `PriceFunction` of `model_price` gives for `counts`, asked of genai-prices itself (about
+    60 us, against 0.5 ms to build the function): (input, output, total, units_per_usd)."""
+    names = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "output_reasoning_tokens")
+    # Only the kinds the call used, as the function's own measures ask: a kind given as 0 is still "reported".
+    tokens = {name: count for name, count in zip(names, counts, strict=True) if count or name == "input_tokens"}
+    with localcontext(EXACT):
+        split = _calc(model_price, **tokens)
+        scale = _scale_of(list(split))
+        input_units, output_units, total_units = (int(value.scaleb(scale)) for value in split)
+    return input_units, output_units, total_units, 10**scale
+
+
 class PriceFunction:
     """Prices `Tokens` under one `ModelPrice`; build once per ModelPrice and reuse.
 

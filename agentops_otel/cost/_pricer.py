@@ -6,13 +6,17 @@
     result.priced, result.total, result.source  # True, Decimal('0.00540000'), 'genai-prices 0.2.3 (anthropic/...)'
 
 Overrides win over genai-prices. Lookups are cached per (provider, model), and each genai-prices
-price is compiled once into a `PriceFunction`, so a call costs a few microseconds.
+price is compiled once into a `PriceFunction`, so a call costs a few microseconds. The compiling
+(about 0.5 ms a price) happens on a thread of its own: until it is done, calls with that price are
+priced by genai-prices directly (about 60 us, the same figures), so no call of the agent waits for it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,9 +26,10 @@ from genai_prices.data_snapshot import DataSnapshot, find_provider_by_id, get_sn
 from genai_prices.types import ModelInfo, ModelPrice
 
 from .._config import ENV_PRICES_FILE
+from .._internal import internal_error
 from ..model import Usage
 from ._overrides import load_overrides
-from ._price_function import PriceFunction
+from ._price_function import PriceFunction, price_directly
 from ._quote import PriceResult, Quote, Tokens
 
 # OpenTelemetry `gen_ai.provider.name` values that genai-prices does not recognise by itself.
@@ -39,9 +44,9 @@ _CACHE_LIMIT = 4096
 
 @dataclass(frozen=True, slots=True)
 class _Fixed:
-    """One price for all time (an override, or most genai-prices models), compiled once."""
+    """One price for all time (an override, or most genai-prices models)."""
 
-    function: PriceFunction
+    model_price: ModelPrice
     source: str
 
 
@@ -90,16 +95,87 @@ def consistent_tokens(tokens: Tokens) -> Tokens:
     return input_tokens, output_tokens, cache_read, cache_write, reasoning
 
 
+# id(ModelPrice) -> (that ModelPrice, its compiled function or None when it cannot be compiled)
+_Functions = dict[int, tuple[ModelPrice, PriceFunction | None]]
+
+
+def _compile_into(functions: _Functions, model_price: ModelPrice) -> None:
+    try:
+        function: PriceFunction | None = PriceFunction(model_price)
+    except (ValueError, ArithmeticError):  # a price our fast path cannot express: genai-prices prices it
+        function = None
+    if len(functions) >= _CACHE_LIMIT:
+        functions.clear()
+    functions[id(model_price)] = (model_price, function)
+
+
+class _Compiler:
+    """One thread per process that compiles prices as they are first used, off the agent's thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queue: queue.SimpleQueue[tuple[_Functions, ModelPrice]] = queue.SimpleQueue()
+        self._pending: set[tuple[int, int]] = set()
+        self._pid = 0
+        if hasattr(os, "register_at_fork"):  # the parent's thread may hold the lock at the fork
+            os.register_at_fork(after_in_child=self._new_lock)
+
+    def _new_lock(self) -> None:
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the thread in this process now (init(): not in an LLM call's time)."""
+        with self._lock:
+            self._start_here()
+
+    def submit(self, functions: _Functions, model_price: ModelPrice) -> None:
+        key = (id(functions), id(model_price))
+        with self._lock:
+            self._start_here()
+            if key not in self._pending:
+                self._pending.add(key)
+                self._queue.put((functions, model_price))
+
+    def _start_here(self) -> None:
+        if self._pid == os.getpid():
+            return
+        # First use, or a forked child (the parent's thread is not here): a queue and a thread of its own.
+        self._queue = queue.SimpleQueue()
+        self._pending = set()
+        self._pid = os.getpid()
+        thread = threading.Thread(
+            target=self._run, args=(self._queue,), name="agentops-otel-price-compiler", daemon=True
+        )
+        thread.start()
+
+    def _run(self, jobs: queue.SimpleQueue[tuple[_Functions, ModelPrice]]) -> None:
+        while True:
+            functions, model_price = jobs.get()
+            try:
+                _compile_into(functions, model_price)
+            except Exception:
+                internal_error("compile a price (calls with it are priced by genai-prices directly)")
+            finally:
+                with self._lock:
+                    self._pending.discard((id(functions), id(model_price)))
+
+
+_compiler = _Compiler()
+
+
 class Pricer:
     """Prices LLM calls; thread-safe (caches are filled idempotently under the GIL)."""
 
-    def __init__(self, overrides: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, overrides: str | os.PathLike[str] | None = None, *, compile_now: bool = False) -> None:
+        """`compile_now`: compile each price at its first use, in the caller's thread (readers that
+        price a whole file at once, and tests that want the compiled path)."""
         path = overrides if overrides is not None else os.environ.get(ENV_PRICES_FILE, "").strip()
         self._overrides = load_overrides(path) if path else {}
         self._library_source = f"genai-prices {genai_prices.__version__}"
         self._snapshot: DataSnapshot | None = None
         self._resolved: dict[tuple[str | None, str], _Resolution] = {}
-        self._functions: dict[int, tuple[ModelPrice, PriceFunction]] = {}
+        self._functions: _Functions = {}
+        self._compile_now = compile_now
 
     def price(
         self, provider: str | None, model: str | None, usage: Usage | None, at: datetime | int | None = None
@@ -118,6 +194,7 @@ class Pricer:
         with contextlib.suppress(LookupError):
             snapshot.find_provider_model("agentops-otel-warm-up", None, None, None)
         PriceFunction(ModelPrice(input_mtok=Decimal(1), output_mtok=Decimal(2)))
+        _compiler.start()
 
     def quote(
         self, provider: str | None, model: str | None, tokens: Tokens | None, at: datetime | int | None = None
@@ -131,26 +208,33 @@ class Pricer:
         resolution = self._resolve(provider, model)
         if isinstance(resolution, str):
             return resolution
+        counts = consistent_tokens(tokens)
         try:
             if isinstance(resolution, _Fixed):
-                function = resolution.function
+                model_price = resolution.model_price
             else:  # prices that changed over time: the one in force when the call was made
-                function = self._function(resolution.model.get_prices(_datetime(at)))
+                model_price = resolution.model.get_prices(_datetime(at))
+            function = self._function(model_price)
+            if function is None:
+                input_units, output_units, total_units, units_per_usd = price_directly(model_price, counts)
+            else:
+                input_units, output_units, total_units = function(counts)
+                units_per_usd = function.units_per_usd
         except (ValueError, ArithmeticError) as exc:  # a price genai-prices itself cannot evaluate
             return f"genai-prices cannot price {model}: {exc}"
-        input_units, output_units, total_units = function(consistent_tokens(tokens))
-        return Quote(input_units, output_units, total_units, function.units_per_usd, resolution.source)
+        return Quote(input_units, output_units, total_units, units_per_usd, resolution.source)
 
-    def _function(self, model_price: ModelPrice) -> PriceFunction:
+    def _function(self, model_price: ModelPrice) -> PriceFunction | None:
+        """The compiled function, or None while it is being compiled (or if it cannot be)."""
         # ModelPrice is unhashable; key by identity and keep the object so the id stays valid.
         cached = self._functions.get(id(model_price))
         if cached is not None and cached[0] is model_price:
             return cached[1]
-        if len(self._functions) >= _CACHE_LIMIT:
-            self._functions.clear()
-        function = PriceFunction(model_price)
-        self._functions[id(model_price)] = (model_price, function)
-        return function
+        if self._compile_now:
+            _compile_into(self._functions, model_price)
+            return self._functions[id(model_price)][1]
+        _compiler.submit(self._functions, model_price)
+        return None
 
     def _resolve(self, provider: str | None, model: str) -> _Resolution:
         snapshot = get_snapshot()
@@ -170,7 +254,7 @@ class Pricer:
         model_key = model.strip().lower()
         override = self._overrides.get((provider_key, model_key)) or self._overrides.get((None, model_key))
         if override is not None:
-            return self._compiled(override.model_price, override.source, model)
+            return _Fixed(override.model_price, override.source)
         provider_id = _PROVIDER_ALIASES.get(provider_key, provider_key) if provider_key else None
         hint = "; add it to a prices file (AGENTOPS_OTEL_PRICES_FILE) to price it"
         if provider_id is not None and find_provider_by_id(snapshot.providers, provider_id) is None:
@@ -182,11 +266,5 @@ class Pricer:
             return f"unknown model {model!r}{where}{hint}"
         source = f"{self._library_source} ({found_provider.id}/{found_model.id})"
         if isinstance(found_model.prices, ModelPrice):
-            return self._compiled(found_model.prices, source, model)
+            return _Fixed(found_model.prices, source)
         return _Dated(found_model, source)
-
-    def _compiled(self, model_price: ModelPrice, source: str, model: str) -> _Fixed | str:
-        try:
-            return _Fixed(self._function(model_price), source)
-        except (ValueError, ArithmeticError) as exc:
-            return f"genai-prices cannot price {model}: {exc}"

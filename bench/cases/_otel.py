@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -11,8 +10,6 @@ from _harness import TOOL_ARGS, TOOL_KWARGS, search
 from _shapes import shapes
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
-
-PRICE_THREAD = "agentops-otel-prices"  # _pipeline.py names the thread that loads genai-prices' tables
 
 
 class DropExporter(SpanExporter):
@@ -44,7 +41,6 @@ def init_ours(provider: TracerProvider) -> None:
     import agentops_otel
 
     agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=False, auto_start_session=False)
-    join_price_thread()
 
 
 def bare_call(tracer: Any, session_id: str, shape: dict[str, Any], *, at_start: bool = False) -> Callable[[], Any]:
@@ -79,16 +75,8 @@ def bare_tool_call(tracer: Any, session_id: str, *, at_start: bool = False) -> C
     return bare_call(tracer, session_id, shapes()["tool"], at_start=at_start)
 
 
-def join_price_thread() -> None:
-    """Wait for the price tables init() loads on a background thread: its CPU is start-up, not calls."""
-    for thread in threading.enumerate():
-        if thread.name == PRICE_THREAD:
-            thread.join(timeout=60)
-
-
 def init_ours_llm(provider: TracerProvider) -> None:
     """Our pipeline with the OpenAI/Anthropic instrumentation on, no local store, no OTLP."""
     import agentops_otel
 
     agentops_otel.init(tracer_provider=provider, store=False, instrument_llm=True, auto_start_session=False)
-    join_price_thread()

@@ -98,7 +98,7 @@ def session() -> None:
 
 def cost() -> None:
     """LLM spans through CostProcessor against the same spans straight to the BatchSpanProcessor."""
-    from _otel import DropExporter, join_price_thread
+    from _otel import DropExporter
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
     from pipeline import _llm_span_call
@@ -106,9 +106,10 @@ def cost() -> None:
     from agentops_otel.cost import CostProcessor
 
     with_cost, plain = TracerProvider(), TracerProvider()
-    with_cost.add_span_processor(CostProcessor([BatchSpanProcessor(DropExporter())]))
+    processor = CostProcessor([BatchSpanProcessor(DropExporter())])
+    processor.pricer.warm_up()  # as init() does: the tables' load is start-up, not a span's cost
+    with_cost.add_span_processor(processor)
     plain.add_span_processor(BatchSpanProcessor(DropExporter()))
-    join_price_thread()
     (priced, _), (bare, _) = _llm_span_call(with_cost), _llm_span_call(plain)
     result = alternate(lambda n: timed(priced, n), lambda n: timed(bare, n), CALLS, ROUNDS)
     _emit_added(result)

@@ -79,12 +79,3 @@ def paired(
 
 def report(case: str, **fields: Any) -> None:
     print(json.dumps({"case": case, **fields}), flush=True)
-
-
-def wait_for_prices() -> None:
-    """Join the price-table loading thread init() starts, so it is not timed with the calls."""
-    import threading
-
-    for thread in threading.enumerate():
-        if thread.name == "agentops-otel-prices":
-            thread.join()

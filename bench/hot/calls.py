@@ -11,7 +11,7 @@ import sys
 import uuid
 from typing import Any
 
-from _hot import TOOL_ARGS, TOOL_KWARGS, search, wait_for_prices
+from _hot import TOOL_ARGS, TOOL_KWARGS, search
 from _otel import init_ours
 from _providers import dropping_provider
 
@@ -42,7 +42,6 @@ def main() -> None:
     bare_provider, _ = dropping_provider()
     ours_provider, _ = dropping_provider()
     init_ours(ours_provider)
-    wait_for_prices()
     tracer = bare_provider.get_tracer("bench")
     decorated = agentops_otel.tool("search")(search)
     with agentops_otel.session("bench"):

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 import openai
-from _hot import paired, report, wait_for_prices
+from _hot import paired, report
 from _otel import init_ours
 from _providers import dropping_provider
 
@@ -78,7 +78,6 @@ def main() -> None:
     args = parser.parse_args()
     provider, exported = dropping_provider()
     init_ours(provider)  # instrument_llm=False: the instrumentor is toggled here
-    wait_for_prices()
     instrumentor = OpenAIInstrumentor()
     server = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert server.stdout is not None

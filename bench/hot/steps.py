@@ -15,7 +15,7 @@ import json
 import uuid
 from typing import Any
 
-from _hot import TOOL_ARGS, TOOL_KWARGS, paired, report, search, wait_for_prices
+from _hot import TOOL_ARGS, TOOL_KWARGS, paired, report, search
 from _otel import init_ours
 from _providers import dropping_provider
 
@@ -59,7 +59,6 @@ def steps(case: str, rounds: int, calls: int) -> None:
     bare_provider, _ = dropping_provider()
     ours_provider, exported = dropping_provider()
     init_ours(ours_provider)
-    wait_for_prices()
     tracer = bare_provider.get_tracer("bench")
     kind = "action" if case == "action" else "tool"
     decorate = agentops_otel.action if case == "action" else agentops_otel.tool

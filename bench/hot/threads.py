@@ -43,7 +43,7 @@ def _round(run_session: Any, sessions: int) -> float:
 
 
 def measure(rounds: int, sessions: int) -> dict[str, Any]:
-    from _hot import TOOL_ARGS, TOOL_KWARGS, search, wait_for_prices
+    from _hot import TOOL_ARGS, TOOL_KWARGS, search
     from _otel import init_ours
     from _providers import dropping_provider
     from steps import bare_start_call
@@ -54,7 +54,6 @@ def measure(rounds: int, sessions: int) -> dict[str, Any]:
     bare_provider, _ = dropping_provider()
     ours_provider, exported = dropping_provider()
     init_ours(ours_provider)
-    wait_for_prices()
     tracer = bare_provider.get_tracer("bench")
     decorated = agentops_otel.tool("search")(search)
 
