@@ -97,3 +97,43 @@ def test_a_writer_on_another_host_is_crashed_only_after_the_grace_period(monkeyp
 
 def test_a_live_writer_is_not_crashed():
     assert _liveness.crash_reason(_liveness.writer_identity(), 0, now_ns=10**20) is None
+
+
+def test_a_sigkilled_session_sent_over_otlp_reads_crashed_from_the_backends_data(tmp_path: Path):
+    """Over OTLP the root goes out when the session ends, so a killed process leaves its steps without
+    it. They read as a session that never ended, Crashed once its sender (named on the resource) is
+    gone, and the gate fails; they read as a finished session of their own before."""
+    from google.protobuf.json_format import MessageToDict
+
+    from tests._otlp_receiver import OtlpReceiver
+
+    receiver = OtlpReceiver()
+    try:
+        env = env_for(
+            tmp_path,
+            OTEL_TRACES_EXPORTER="otlp",
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}",
+            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(AGENT)], env=env, stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        process.kill()
+        process.communicate(timeout=60)
+        exported = [MessageToDict(a.request) for a in receiver.attempts() if a.request is not None]
+    finally:
+        receiver.close()
+    file = tmp_path / "collector.jsonl"  # as the Collector's file exporter writes it
+    file.write_text("".join(json.dumps(request) + "\n" for request in exported))
+    source = f"file:{file}"
+    listed = {s["name"]: s for s in json.loads(_cli(tmp_path, "sessions", "--source", source, "--json").stdout)}
+    assert listed["ok"]["end_state"] == "Success"
+    (crashed,) = [s for name, s in listed.items() if name != "ok"]
+    assert crashed["end_state"] == "Crashed" and crashed["steps"] == 3
+    assert crashed["end_state_reason"].startswith(f"process exited without ending the session (process {process.pid} ")
+    replay = _cli(tmp_path, "replay", crashed["session_id"], "--source", source)
+    assert "Session never ended: Crashed" in replay.stdout
+    gate = _cli(tmp_path, "check", "--source", source, "--max-failure-rate", "0.05")
+    assert gate.returncode == 1, gate.stdout
+    assert "1 crashed (counted as failed)" in gate.stdout

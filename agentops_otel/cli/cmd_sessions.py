@@ -51,7 +51,7 @@ def command(
         (
             s.session_id,
             datetime.fromtimestamp(s.start_ns / 1e9).strftime("%Y-%m-%d %H:%M:%S"),
-            "running" if s.duration is None else f"{s.duration:.2f}s",
+            f"{s.duration:.2f}s" if s.duration is not None else "running" if s.end_state is None else "-",
             _states.status_of(s.end_state),
             ",".join(s.tags) or "-",
             usd(s.cost),

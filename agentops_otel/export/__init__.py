@@ -30,6 +30,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExport
 from .. import semconv as sc
 from .._config import ENV_STORE, env_bool
 from .._config import store_path as default_store_path
+from .._liveness import writer_identity
 from ._processor import ReliableExportProcessor
 from ._settings import (
     ENV_SPOOL_DIR,
@@ -64,13 +65,16 @@ def build_resource(
     service_name: str | None = None, service_version: str | None = None, environment: str | None = None
 ) -> Resource:
     """The SDK's resource (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, telemetry.sdk.*), with the
-    `init()` arguments on top: an argument wins over the environment."""
+    `init()` arguments on top: an argument wins over the environment. Below both, this process
+    (`process.pid`, `host.name`, `process.creation.time`): where a session's root never arrives (the
+    process was killed), readers ask whether the process that sent its steps still runs."""
     given = {
         sc.SERVICE_NAME: service_name,
         sc.SERVICE_VERSION: service_version,
         sc.DEPLOYMENT_ENVIRONMENT_NAME: environment,
     }
-    return Resource.create({key: value for key, value in given.items() if value})
+    made = Resource.create({key: value for key, value in given.items() if value})
+    return Resource(writer_identity()).merge(made)
 
 
 def build_otlp_processor(

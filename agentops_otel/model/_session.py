@@ -212,13 +212,43 @@ class Session:
         }
 
 
+# The writer's identity, where the exporting process put it on its resource: a lost root's stand-in
+# carries it, so that readers can ask whether that process still runs.
+_WRITER_KEYS = (sc.PROCESS_PID, sc.HOST_NAME, sc.PROCESS_CREATION_TIME)
+LOST_ROOT_NAME = "session (its root span never arrived)"
+
+
 def _pick_root(records: list[SpanRecord]) -> SpanRecord:
     for record in records:
         if _kinds.is_session_root(record.attributes):
             return record
     ids = {r.span_id for r in records}
     orphans = [r for r in records if r.parent_span_id is None or r.parent_span_id not in ids]
-    return min(orphans or records, key=lambda r: (r.parent_span_id is not None, r.start_ns))
+    root = min(orphans or records, key=lambda r: (r.parent_span_id is not None, r.start_ns))
+    lost = _lost_session_root(root, records)
+    return lost if lost is not None else root
+
+
+def _lost_session_root(top: SpanRecord, records: list[SpanRecord]) -> SpanRecord | None:
+    """A stand-in for our session's root when only its steps arrived: the process died before the
+    session ended (its root is exported at the end), or the root is still running. Without it the
+    steps would read as a finished session of their own. Still open: readers judge the crash."""
+    session_id = top.attributes.get(sc.SESSION_ID)
+    if top.parent_span_id is None or session_id is None:
+        return None  # a trace that is whole, or not a session of ours
+    attributes: dict[str, Any] = {sc.AGENTOPS_SPAN_TYPE: _kinds.SESSION, sc.SESSION_ID: session_id}
+    attributes.update((key, top.resource[key]) for key in _WRITER_KEYS if key in top.resource)
+    return SpanRecord(
+        trace_id=top.trace_id,
+        span_id=top.parent_span_id,
+        parent_span_id=None,
+        name=LOST_ROOT_NAME,
+        start_ns=min(r.start_ns for r in records),
+        end_ns=None,
+        attributes=attributes,
+        resource=top.resource,
+        scope=top.scope,
+    )
 
 
 def build_session(records: Iterable[SpanRecord]) -> Session:
@@ -231,7 +261,7 @@ def build_session(records: Iterable[SpanRecord]) -> Session:
     for record in spans:
         if record is not root:
             children[record.parent_span_id].append(record)
-    ids = {r.span_id for r in spans}
+    ids = {r.span_id for r in spans} | {root.span_id}  # a lost root's stand-in is not among them
     steps: list[Step] = []
 
     def walk(parent_id: str, depth: int, inside_llm: bool) -> None:

@@ -44,7 +44,13 @@ _KIND_LABELS = {
     "error": "Error",
 }
 _KIND_STYLES = {"llm": "magenta", "tool": "cyan", "action": "blue", "agent": "yellow", "error": "red"}
-_STATE_STYLES = {"Success": "bold green", "Fail": "bold red", "Indeterminate": "bold yellow", "open": "bold cyan"}
+_STATE_STYLES = {
+    "Success": "bold green",
+    "Fail": "bold red",
+    "Indeterminate": "bold yellow",
+    "Crashed": "bold red",
+    "open": "bold cyan",
+}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 
@@ -72,7 +78,7 @@ def _header(session: Session, width: int) -> list[Line]:
     status = session.end_state or "open"
     name: Line = [("Session: ", "bold"), (_clean(session.session_id), "bold")]
     facts: Line = [
-        (f"Duration: {_duration(session.root.duration_ns)}", None),
+        (f"Duration: {'never ended' if session.crash else _duration(session.root.duration_ns)}", None),
         (f" | Cost: {_session_cost(session)}", None),
         (" | Status: ", None),
         (status, _STATE_STYLES.get(status)),
@@ -129,14 +135,14 @@ def _error_line(step: Step, width: int, top: int, *, caused_failure: bool) -> li
 
 
 def _end_line(session: Session, width: int) -> Line:
-    if session.is_open:
-        last = max((s.offset_ns for s in session.steps), default=0)
+    last = max((s.offset_ns for s in session.steps), default=0)
+    if session.is_open and session.crash is None:
         return [(_offset(last), "dim"), (_GAP + "Session still open", _STATE_STYLES["open"])]
     state = session.end_state or "Indeterminate"
     reason = session.end_state_reason
     line: Line = [
-        (_offset(session.root.duration_ns or 0), "dim"),
-        (_GAP + "Session ended: ", None),
+        (_offset(last if session.is_open else session.root.duration_ns or 0), "dim"),
+        (_GAP + ("Session never ended: " if session.is_open else "Session ended: "), None),
         (state, _STATE_STYLES.get(state)),
     ]
     if reason:

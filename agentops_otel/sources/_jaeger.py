@@ -17,14 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .. import semconv as sc
-from ..cost import price_records
 from ..errors import SourceError
-from ..model import EventRecord, LinkRecord, Session, SessionSummary, SpanRecord, build_session, summarize
+from ..model import EventRecord, LinkRecord, Session, SessionSummary, SpanRecord, summarize
 from ._http import build_url, get_body, get_json
 from ._json_stream import object_items
 from ._limits import Limits
 from ._otlp_json import ShapeError, as_int, as_time, hex_id, records_from_document, span_kind, status_code
-from ._select import matches, newest_first, pick
+from ._select import matches, newest_first, pick, read_session
 from ._windows import every_item
 
 DEFAULT_LOOKBACK_NS = 7 * 24 * 3600 * 10**9
@@ -245,7 +244,7 @@ class JaegerSource:
         """Sessions one at a time: a listing keeps only their summaries."""
         for name in [service] if service else self._services():
             for records in self._search(name, since_ns, limit, attributes):
-                session = build_session(price_records(records))
+                session = read_session(records)
                 if all(session.root.attributes.get(k) == v for k, v in attributes.items()):
                     yield session
 
@@ -295,7 +294,7 @@ class JaegerSource:
                 if records[0].trace_id in seen:  # a trace with spans of two services
                     continue
                 seen.add(records[0].trace_id)
-                summary = summarize(build_session(price_records(records)))
+                summary = summarize(read_session(records))
                 if matches(summary, since_ns=since_ns, tags=tags, status=status, service=service):
                     yield summary
 
@@ -310,7 +309,7 @@ class JaegerSource:
             trace_id = ident.lower()
         path = f"/api/v3/traces/{trace_id}" if self.v3 else f"/api/traces/{trace_id}"
         first = next(self._traces(path), None)
-        return build_session(price_records(first)) if first else None
+        return read_session(first) if first else None
 
     def session(self, ident: str) -> Session:
         ident = ident.strip()

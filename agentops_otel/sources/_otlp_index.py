@@ -23,11 +23,11 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..cost import price_records
-from ..model import Session, SessionSummary, SpanRecord, Usage, build_session, summarize
+from ..model import Session, SessionSummary, SpanRecord, Usage, summarize
 from ._limits import Limits
 from ._otlp_file import _lines, iter_lines, read_line
 from ._otlp_json import ShapeError, hex_id
+from ._select import read_session
 
 _log = logging.getLogger("agentops_otel.sources")
 _TRACE_ID = re.compile(rb'"trace_?[iI][dD]"\s*:\s*"([^"\\]{1,64})"')
@@ -78,7 +78,7 @@ def _last_lines(files: list[Path], limits: Limits) -> dict[str, tuple[int, int]]
 
 
 def _built(records: list[SpanRecord]) -> Session:
-    return build_session(price_records(records))
+    return read_session(records)
 
 
 def build_index(files: list[Path], *, skip_bad_lines: bool, limits: Limits) -> list[TraceEntry]:

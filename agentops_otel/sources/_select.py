@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TypeVar
 
+from .. import _liveness
 from .._states import status_of
+from ..cost import price_records
 from ..errors import SessionNotFoundError
-from ..model import SessionSummary
+from ..model import Session, SessionSummary, SpanRecord, build_session
+
+
+def read_session(records: Iterable[SpanRecord]) -> Session:
+    """One trace read back: priced as the live pipeline prices, and judged crashed when it is open
+    and its writer is gone (or silent past the grace period)."""
+    return _liveness.judged(build_session(price_records(records)))
 
 
 def matches(

@@ -14,13 +14,12 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .. import semconv as sc
-from ..cost import price_records
 from ..errors import SourceError
-from ..model import Session, SessionSummary, SpanRecord, build_session, summarize
+from ..model import Session, SessionSummary, SpanRecord, summarize
 from ._http import build_url, get_json
 from ._limits import Limits
 from ._otlp_json import ShapeError, hex_id, records_from_document
-from ._select import matches, newest_first, pick
+from ._select import matches, newest_first, pick, read_session
 from ._windows import every_item
 
 DEFAULT_LOOKBACK_S = 7 * 24 * 3600
@@ -100,7 +99,7 @@ class TempoSource:
             trace_id = _search_trace_id(hit.get("traceID") if isinstance(hit, dict) else None)
             records = self._trace(trace_id) if trace_id else None
             if records:
-                sessions.append(build_session(price_records(records)))
+                sessions.append(read_session(records))
         return sessions
 
     def sessions(
@@ -158,7 +157,7 @@ class TempoSource:
                 trace_id = None
             records = self._trace(trace_id) if trace_id else None
             if records:
-                return build_session(price_records(records))
+                return read_session(records)
         if ident:
             tagged = self._search(traceql(session_id=ident), None, 20)
             if tagged:
