@@ -23,24 +23,29 @@ _log = logging.getLogger("agentops_otel")
 _OURS = (ReliableExportProcessor, LocalStoreProcessor)  # they take the deadline and keep the rest
 
 
-def _finish_one(processor: Any, deadline: float) -> None:
+def _finish_one(processor: Any, deadline: float, flush_only: bool) -> None:
     try:
-        if isinstance(processor, _OURS):
+        if isinstance(processor, _OURS) and not flush_only:
             processor.shutdown(timeout_millis=max(deadline - time.monotonic(), 0.0) * 1000)
             return
         processor.force_flush(int(max(deadline - time.monotonic(), 0.0) * 1000))
-        processor.shutdown()
+        if not flush_only:
+            processor.shutdown()
     except Exception:  # someone else's processor failing at exit must not stop ours
         internal_error(f"shut down {type(processor).__name__}", _log)
 
 
-def finish(processors: Sequence[Any], timeout_s: float) -> list[Any]:
-    """Shut `processors` down within `timeout_s`; returns those that had not finished by then."""
+def finish(processors: Sequence[Any], timeout_s: float, *, flush_only: Sequence[Any] = ()) -> list[Any]:
+    """Shut `processors` down within `timeout_s`, and flush `flush_only` (the application's, which stay
+    its own to shut down); returns those that had not finished by then."""
     deadline = time.monotonic() + timeout_s
     threads = []
-    for processor in processors:
+    for processor in (*processors, *flush_only):
         thread = threading.Thread(
-            target=_finish_one, args=(processor, deadline), name="agentops-otel-exit-flush", daemon=True
+            target=_finish_one,
+            args=(processor, deadline, processor in flush_only and processor not in processors),
+            name="agentops-otel-exit-flush",
+            daemon=True,
         )
         thread.start()
         threads.append((thread, processor))

@@ -346,3 +346,38 @@ def test_init_after_shutdown_records_again_in_the_same_process(tmp_path):
         tmp_path,
     )
     assert out.stdout.split("\n")[0] == "['lookup'] ['lookup'] Success"
+
+
+def test_shutdown_delivers_what_the_applications_own_batch_processor_holds_and_leaves_it_running(tmp_path):
+    out = run_python(
+        """
+        import json
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+        import agentops_otel as agentops
+
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=600_000))
+        agentops.init(tracer_provider=provider, store=False, auto_start_session=False)
+
+        @agentops.tool
+        def lookup(i):
+            return i
+
+        with agentops.session("theirs"):
+            lookup(1)
+        agentops.shutdown()
+        delivered = sorted(s.name for s in exporter.get_finished_spans())
+        with provider.get_tracer("app").start_as_current_span("after"):
+            pass
+        provider.force_flush()
+        later = [s.name for s in exporter.get_finished_spans()][len(delivered):]
+        print(json.dumps([delivered, later]))
+        """,
+        tmp_path,
+    )
+    delivered, later = json.loads(out.stdout)
+    assert delivered == ["execute_tool lookup", "session theirs"]  # sent by shutdown(), not 10 minutes later
+    assert later == ["after"]  # their processor still runs: flushed, not shut down
