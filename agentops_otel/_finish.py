@@ -40,12 +40,10 @@ def finish(processors: Sequence[Any], timeout_s: float, *, flush_only: Sequence[
     its own to shut down); returns those that had not finished by then."""
     deadline = time.monotonic() + timeout_s
     threads = []
-    for processor in (*processors, *flush_only):
+    jobs = [(processor, False) for processor in processors] + [(processor, True) for processor in flush_only]
+    for processor, only_flush in jobs:
         thread = threading.Thread(
-            target=_finish_one,
-            args=(processor, deadline, processor in flush_only and processor not in processors),
-            name="agentops-otel-exit-flush",
-            daemon=True,
+            target=_finish_one, args=(processor, deadline, only_flush), name="agentops-otel-exit-flush", daemon=True
         )
         thread.start()
         threads.append((thread, processor))

@@ -211,7 +211,8 @@ class Pipeline:
     def shutdown(self, timeout_s: float | None = None, *, keep_current: bool = False) -> None:
         """Deliver and shut down what we started, all within one deadline (`timeout_s`, else
         AGENTOPS_OTEL_EXIT_TIMEOUT or the OTLP timeout): every processor of the provider when it is
-        ours, else only our own (the application's provider gets its processors back, flushed, not shut down)."""
+        ours, else only our own (the application's provider gets its processors back, flushed, not
+        shut down)."""
         from ._finish import finish
         from .export import exit_timeout_s
 
@@ -234,8 +235,7 @@ class Pipeline:
             self.provider._active_span_processor = self.replaced
             processors = self.own
             # What they already hold is delivered too: flushed, not shut down (the provider is theirs).
-            theirs = self.original if self.original is not None else (self.replaced,)
-            finish(processors, timeout_s, flush_only=tuple(p for p in theirs if p is not None))
+            finish(processors, timeout_s, flush_only=self.original if self.original is not None else (self.replaced,))
             return
         finish(processors, timeout_s)
 

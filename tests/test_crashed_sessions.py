@@ -16,8 +16,9 @@ import pytest
 
 from agentops_otel import _liveness
 from agentops_otel.store import LocalStore
+from tests._otlp_receiver import OtlpReceiver
 from tests.test_cause_chain import _cli
-from tests.test_exit_lifecycle import env_for
+from tests.test_exit_lifecycle import env_for, otlp_http_env
 
 AGENT = """
 import sys, time
@@ -105,18 +106,13 @@ def test_a_sigkilled_session_sent_over_otlp_reads_crashed_from_the_backends_data
     gone, and the gate fails; they read as a finished session of their own before."""
     from google.protobuf.json_format import MessageToDict
 
-    from tests._otlp_receiver import OtlpReceiver
-
     receiver = OtlpReceiver()
     try:
-        env = env_for(
-            tmp_path,
-            OTEL_TRACES_EXPORTER="otlp",
-            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}",
-            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
-        )
         process = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(AGENT)], env=env, stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", textwrap.dedent(AGENT)],
+            env=otlp_http_env(tmp_path, receiver),
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
         process.kill()

@@ -87,6 +87,16 @@ def hanging() -> Iterator[OtlpReceiver]:
     receiver.close()
 
 
+def otlp_http_env(tmp_path: Path, receiver: OtlpReceiver) -> dict[str, str]:
+    """OTLP/HTTP to `receiver` only: no local store."""
+    return env_for(
+        tmp_path,
+        OTEL_TRACES_EXPORTER="otlp",
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}",
+        OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
+    )
+
+
 def otlp_env(tmp_path: Path, endpoint: str, **extra: str) -> dict[str, str]:
     return env_for(
         tmp_path,

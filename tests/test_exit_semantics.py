@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from agentops_otel.store import LocalStore
-from tests.test_exit_lifecycle import env_for
+from tests._otlp_receiver import OtlpReceiver
+from tests.test_exit_lifecycle import env_for, otlp_http_env
 
 PROGRAM = """
 import sys, threading
@@ -87,21 +88,14 @@ def test_leaving_a_session_by_exit_or_ctrl_c(tmp_path: Path, how, end_state, rea
 
 
 def test_ctrl_c_with_otlp_export_still_ends_the_process_by_sigint(tmp_path: Path):
-    """Nothing of ours imports or execs at exit (a price-table thread or a lazily imported HTTP
-    client did): CPython then forgets an uncaught Ctrl-C and the process exits 1, not by SIGINT."""
-    from tests._otlp_receiver import OtlpReceiver
-
+    """Ctrl-C while the exit flush sends over OTLP: the process still dies of SIGINT (an import or
+    exec of ours running at exit, as the price tables' thread did, makes CPython exit 1 instead) and
+    the session arrives."""
     receiver = OtlpReceiver()
     try:
-        env = env_for(
-            tmp_path,
-            OTEL_TRACES_EXPORTER="otlp",
-            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{receiver.port}",
-            OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf",
-        )
         done = subprocess.run(
             [sys.executable, "-c", textwrap.dedent(PROGRAM), "ctrl-c"],
-            env=env,
+            env=otlp_http_env(tmp_path, receiver),
             capture_output=True,
             text=True,
             timeout=120,

@@ -207,11 +207,15 @@ def install_signal_handlers() -> None:
     _watch_signals()
 
 
+def _is_ours(signum: int) -> bool:
+    return signal.getsignal(signum) is _on_signal
+
+
 def _watch_signals() -> None:
     """Make sure our handler runs for a signal the main thread was not woken for (`_wakeup`)."""
-    ours = frozenset(s for s in map(lambda name: getattr(signal, name, None), _SIGNALS) if s is not None)
-    if any(signal.getsignal(s) is _on_signal for s in ours):
-        _wakeup.watch(ours, lambda signum: signal.getsignal(signum) is _on_signal)
+    ours = frozenset(getattr(signal, name) for name in _SIGNALS if hasattr(signal, name))
+    if any(map(_is_ours, ours)):
+        _wakeup.watch(ours, _is_ours)
 
 
 def _bounded(work: Any) -> None:

@@ -167,8 +167,8 @@ class Pricer:
     """Prices LLM calls; thread-safe (caches are filled idempotently under the GIL)."""
 
     def __init__(self, overrides: str | os.PathLike[str] | None = None, *, compile_now: bool = False) -> None:
-        """`compile_now`: compile each price at its first use, in the caller's thread (readers that
-        price a whole file at once, and tests that want the compiled path)."""
+        """`compile_now`: compile each price at its first use, in the caller's thread, instead of on the
+        compiler thread (so that every call takes the compiled path; the tests compare both)."""
         path = overrides if overrides is not None else os.environ.get(ENV_PRICES_FILE, "").strip()
         self._overrides = load_overrides(path) if path else {}
         self._library_source = f"genai-prices {genai_prices.__version__}"

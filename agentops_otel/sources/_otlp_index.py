@@ -77,10 +77,6 @@ def _last_lines(files: list[Path], limits: Limits) -> dict[str, tuple[int, int]]
     return last
 
 
-def _built(records: list[SpanRecord]) -> Session:
-    return read_session(records)
-
-
 def build_index(files: list[Path], *, skip_bad_lines: bool, limits: Limits) -> list[TraceEntry]:
     """Every trace of `files` (read in order, as one stream), oldest first as `build_sessions` orders them."""
     last = _last_lines(files, limits)
@@ -110,7 +106,7 @@ def build_index(files: list[Path], *, skip_bad_lines: bool, limits: Limits) -> l
         _finish(trace_id, pending, entries, places, order, late)
     for trace_id in late:  # seen again after it was built: build it from every line it is on
         records = [r for p in places[trace_id] for r in _reread(files, p, limits) if r.trace_id == trace_id]
-        entries[trace_id] = TraceEntry(summarize(_built(records)), places[trace_id], order[trace_id])
+        entries[trace_id] = TraceEntry(summarize(read_session(records)), places[trace_id], order[trace_id])
     if late:
         _log.debug("%d traces were rebuilt from all their lines", len(late))
     return sorted(entries.values(), key=lambda e: (e.summary.start_ns, e.order))
@@ -126,7 +122,7 @@ def _finish(
 ) -> None:
     records = pending.pop(trace_id)
     if trace_id not in late:
-        entries[trace_id] = TraceEntry(summarize(_built(records)), places[trace_id], order[trace_id])
+        entries[trace_id] = TraceEntry(summarize(read_session(records)), places[trace_id], order[trace_id])
 
 
 def _reread(files: list[Path], place: Place, limits: Limits) -> list[SpanRecord]:
@@ -139,7 +135,7 @@ def _reread(files: list[Path], place: Place, limits: Limits) -> list[SpanRecord]
 def session_of(files: list[Path], entry: TraceEntry, limits: Limits) -> Session:
     """One session, read from its own lines only."""
     records = [r for p in entry.places for r in _reread(files, p, limits) if r.trace_id == entry.trace_id]
-    return _built(records)
+    return read_session(records)
 
 
 # The index beside a large file.

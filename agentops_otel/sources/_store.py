@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 
-from .. import _liveness
 from .._config import store_path
-from ..cost import price_records
 from ..errors import SessionNotFoundError
-from ..model import Session, SessionSummary, build_session
+from ..model import Session, SessionSummary
 from ..store import LocalStore
+from ._select import read_session
 
 _SHOWN_CANDIDATES = 5
 
@@ -62,9 +61,6 @@ class StoreSource:
             yield from store.iter_sessions(since_ns=since_ns, tags=tags, status=status, service=service)
 
     def session(self, ident: str) -> Session:
-        return _liveness.judged(self._session(ident))
-
-    def _session(self, ident: str) -> Session:
         if not self.exists:
             raise SessionNotFoundError(
                 f"no session {ident!r}: no sessions recorded yet in {self.path} "
@@ -85,4 +81,4 @@ class StoreSource:
                     " give more characters of the id"
                 )
             trace_id = candidates[0][0]
-            return build_session(price_records(store.trace(trace_id)))
+            return read_session(store.trace(trace_id))
